@@ -1,0 +1,171 @@
+"""The whole remix: each stage called once, in order."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from musicremixer.errors import ParameterError
+from musicremixer.types import SourceFile
+
+FORMATS = ("wav", "flac", "ogg", "mp3")
+MAX_DURATION = 3600.0  # seconds of output; longer asks are refused, not truncated
+
+StageCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RemixResult:
+    """An encoded remix and the plan that made it.
+
+    data : bytes
+        The encoded audio.
+    media_type : str
+        Its MIME type, e.g. ``audio/wav``.
+    format : str
+        One of :data:`FORMATS`.
+    plan : dict
+        The plan as JSON-ready data (see README, "The plan").
+    seed : int
+        The seed used; pass it again to get the same bytes.
+    duration : float
+        Length of the remix in seconds.
+    """
+
+    data: bytes
+    media_type: str
+    format: str
+    plan: dict[str, Any]
+    seed: int
+    duration: float
+
+
+def remix(
+    sources: Sequence[SourceFile],
+    *,
+    duration: float | None = None,
+    seed: int | None = None,
+    jumpiness: float = 0.5,
+    format: str = "wav",
+    max_input_seconds: float | None = None,
+    on_stage: StageCallback | None = None,
+) -> RemixResult:
+    """Remix one or more songs into one new arrangement.
+
+    Parameters
+    ----------
+    sources : sequence of SourceFile
+        Encoded audio (WAV, FLAC, OGG Vorbis/Opus, MP3) with display names. Several sources form
+        one pool of beats; the output takes the first source's sample rate and channel count.
+    duration : float > 0 or None
+        Length of the remix in seconds; ``None`` means the sources' total length.
+    seed : int >= 0 or None
+        Seed of the walk; ``None`` draws one (returned in the result).
+    jumpiness : float in [0, 1]
+        How often the walk jumps; 0 plays the song as it is (jumping only to meet ``duration``).
+    format : {'wav', 'flac', 'ogg', 'mp3'}
+        Output encoding.
+    max_input_seconds : float or None
+        Refuse any source longer than this.
+    on_stage : callable or None
+        Called with each stage's name ("decode", "analyze", "graph", "walk", "render", "encode")
+        as it starts.
+
+    Returns
+    -------
+    RemixResult
+
+    Raises
+    ------
+    MusicRemixerError
+        For bad options or input; the message says what to change.
+    """
+    from musicremixer.encode import MEDIA_TYPES, encode_audio
+    from musicremixer.render import render_plan
+
+    stage = on_stage or _ignore
+    work = _plan(sources, duration, seed, jumpiness, format, max_input_seconds, stage)
+    stage("render")
+    audio = render_plan(work.plan, work.analysis, work.audios)
+    stage("encode")
+    data = encode_audio(audio, format=format)
+    return RemixResult(
+        data=data,
+        media_type=MEDIA_TYPES[format],
+        format=format,
+        plan=work.plan_dict(),
+        seed=work.plan.seed,
+        duration=work.plan.duration,
+    )
+
+
+def plan_remix(
+    sources: Sequence[SourceFile],
+    *,
+    duration: float | None = None,
+    seed: int | None = None,
+    jumpiness: float = 0.5,
+    max_input_seconds: float | None = None,
+    on_stage: StageCallback | None = None,
+) -> dict[str, Any]:
+    """Analyze the sources and plan the remix without rendering audio.
+
+    Takes the same options as :func:`remix` (but ``format``) and returns the plan it would render:
+    the same sources, options and seed give the same plan as ``remix(...).plan``.
+    """
+    work = _plan(sources, duration, seed, jumpiness, "wav", max_input_seconds, on_stage or _ignore)
+    return work.plan_dict()
+
+
+@dataclass(frozen=True)
+class _Work:
+    audios: tuple
+    analysis: Any
+    graph: Any
+    plan: Any
+
+    def plan_dict(self) -> dict[str, Any]:
+        from musicremixer.plan_json import plan_to_dict
+
+        return plan_to_dict(self.plan, self.analysis, self.graph, self.audios)
+
+
+def _plan(sources, duration, seed, jumpiness, format, max_input_seconds, stage) -> _Work:
+    _check_options(sources, duration, seed, jumpiness, format)
+    from musicremixer.analyze import analyze_tracks
+    from musicremixer.decode import decode_audio
+    from musicremixer.graph import build_jump_graph
+    from musicremixer.walk import plan_walk
+
+    stage("decode")
+    audios = tuple(decode_audio(s.data, name=s.name, max_seconds=max_input_seconds) for s in sources)
+    stage("analyze")
+    analysis = analyze_tracks(audios, names=[s.name for s in sources])
+    stage("graph")
+    graph = build_jump_graph(analysis)
+    stage("walk")
+    if seed is None:
+        seed = int.from_bytes(os.urandom(4), "little") >> 1
+    plan = plan_walk(graph, analysis, duration=duration, seed=seed, jumpiness=jumpiness)
+    return _Work(audios=audios, analysis=analysis, graph=graph, plan=plan)
+
+
+def _check_options(sources, duration, seed, jumpiness, format) -> None:
+    if not sources:
+        raise ParameterError("No input given: pass at least one audio file or URL.")
+    if duration is not None and not (0 < duration <= MAX_DURATION):
+        raise ParameterError(
+            f"duration={duration!r} is out of range: ask for more than 0 and at most {MAX_DURATION:g} seconds."
+        )
+    if seed is not None and not (0 <= seed < 2**63):
+        raise ParameterError(f"seed={seed!r} is out of range: use a whole number from 0 to 2**63 - 1.")
+    if not (0.0 <= jumpiness <= 1.0):
+        raise ParameterError(f"jumpiness={jumpiness!r} is out of range: use a number from 0 to 1.")
+    if format not in FORMATS:
+        raise ParameterError(f"format={format!r} is not supported: use one of {', '.join(FORMATS)}.")
+
+
+def _ignore(stage: str) -> None:
+    pass

@@ -1,0 +1,125 @@
+"""The data that flows between the pipeline's stages, in one place.
+
+``decode`` makes :class:`Audio`; ``analyze`` makes :class:`Analysis`; ``graph`` makes
+:class:`JumpGraph`; ``walk`` makes :class:`Plan`; ``render`` makes :class:`Audio` again.
+Arrays are numpy arrays; times are in seconds, sample positions in samples of the rate named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+
+class SourceFile(NamedTuple):
+    """One input as it arrives: a display name (file name or URL) and its encoded bytes."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Decoded audio.
+
+    y : np.ndarray [shape=(channels, n), dtype=float32]
+        Samples in [-1, 1], at the source's own rate and channel count.
+    sr : int
+        Sample rate in Hz.
+    """
+
+    y: np.ndarray
+    sr: int
+
+    @property
+    def channels(self) -> int:
+        return int(self.y.shape[0])
+
+    @property
+    def duration(self) -> float:
+        return self.y.shape[1] / self.sr
+
+
+@dataclass(frozen=True)
+class TrackAnalysis:
+    """What the analysis found in one track.
+
+    beat_times : np.ndarray [shape=(n_beats,)]
+        Start of each beat in seconds. The first beat starts at 0 (any pickup before the first
+        detected beat belongs to it) and the last one ends at the track's end.
+    bar_positions : np.ndarray [shape=(n_beats,), dtype=int]
+        Position of each beat in its bar, 0 for the downbeat.
+    features : np.ndarray [shape=(n_beats, n_features)]
+        Beat-synchronous chroma, MFCC and loudness, before standardization.
+    """
+
+    name: str
+    duration: float
+    tempo: float
+    meter: int
+    beat_times: np.ndarray
+    bar_positions: np.ndarray
+    features: np.ndarray
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """All tracks' beats as one pool; beat ``k`` of the pool is beat ``k - offsets[t]`` of track ``t``."""
+
+    tracks: tuple[TrackAnalysis, ...]
+    track_of_beat: np.ndarray  # (n_beats,) int
+    beat_starts: np.ndarray  # (n_beats,) seconds, within the beat's track
+    beat_ends: np.ndarray  # (n_beats,) seconds, within the beat's track
+    bar_positions: np.ndarray  # (n_beats,) int
+    features: np.ndarray  # (n_beats, n_features), standardized over the pool
+    feature_groups: tuple[tuple[str, slice], ...]  # ("chroma", slice(0, 12)), ...
+
+    @property
+    def n_beats(self) -> int:
+        return int(self.track_of_beat.shape[0])
+
+
+@dataclass(frozen=True)
+class JumpGraph:
+    """Where the walk may jump.
+
+    sources, targets : np.ndarray [shape=(n_edges,), dtype=int]
+        After playing beat ``sources[e]`` the walk may play ``targets[e]`` instead of the next beat.
+    distances : np.ndarray [shape=(n_edges,)]
+        How unlike the destination (with its context) is to what would have come next; lower is better.
+    clusters : np.ndarray [shape=(n_beats,), dtype=int]
+        KMeans cluster of every beat.
+    """
+
+    sources: np.ndarray
+    targets: np.ndarray
+    distances: np.ndarray
+    clusters: np.ndarray
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.sources.shape[0])
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The remix as a sequence of source beats.
+
+    beats : np.ndarray [shape=(n_steps,), dtype=int]
+        Pool index of each beat played, in order.
+    times : np.ndarray [shape=(n_steps,)]
+        Output start time of each, in seconds.
+    duration : float
+        Output length in seconds.
+    fade_out : float
+        Length of the closing fade in seconds; 0 when the remix ends on the song's own ending.
+    """
+
+    beats: np.ndarray
+    times: np.ndarray
+    duration: float
+    fade_out: float
+    seed: int
+    jumpiness: float
