@@ -1,0 +1,151 @@
+// The page's wiring: read the limits, then on Remix check the form, send one request, and show
+// the answer (player, download, drawing) or say plainly what went wrong. Each job is its own module.
+
+import { ApiError, fetchLimits, requestRemix } from "./api.js";
+import { checkRequest, probeSeconds } from "./checks.js";
+import { RemixForm } from "./form.js";
+import { describeError } from "./messages.js";
+import { PlanView } from "./plan-view.js";
+import { Player } from "./player.js";
+import { Progress } from "./progress.js";
+import { formatBytes, formatSeconds } from "./units.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+const form = new RemixForm($("#remix-form"));
+const progress = new Progress($("#progress"));
+const planView = new PlanView($("#plan-canvas"));
+const player = new Player($("#player"), $("#download"), (seconds) => planView.setTime(seconds));
+const cancelButton = $("#cancel-button");
+const message = $("#message");
+const result = $("#result");
+
+let limits = null;
+let controller = null;
+
+form.form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  remix();
+});
+$("#again-button").addEventListener("click", () => {
+  form.newSeed();
+  remix();
+});
+cancelButton.addEventListener("click", () => controller?.abort());
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && controller) controller.abort();
+});
+
+loadLimits();
+
+async function loadLimits() {
+  const hint = $("#limits-hint");
+  try {
+    limits = await fetchLimits();
+  } catch {
+    hint.textContent = "The service's limits could not be read; it will check your songs when you press Remix.";
+    return;
+  }
+  form.setFormats(limits.formats);
+  const parts = [];
+  if (Number.isFinite(limits.max_inputs)) {
+    parts.push(limits.max_inputs === 1 ? "One song at a time" : `Up to ${limits.max_inputs} songs`);
+  }
+  if (Number.isFinite(limits.max_input_bytes)) parts.push(`each at most ${formatBytes(limits.max_input_bytes)}`);
+  if (Number.isFinite(limits.max_input_seconds)) parts.push(`and ${formatSeconds(limits.max_input_seconds)} long`);
+  let text = parts.length > 0 ? `${parts.join(", ").replace(", and", " and")}.` : "";
+  if (Number.isFinite(limits.max_response_bytes)) {
+    text += ` A remix comes back at most ${formatBytes(limits.max_response_bytes)}: choose MP3 for a whole song.`;
+  }
+  hint.textContent = text.trim() || "Songs are checked when you press Remix.";
+}
+
+async function remix() {
+  if (controller) return;
+  controller = new AbortController();
+  const { signal } = controller;
+  hideMessage();
+  form.setBusy(true);
+  cancelButton.hidden = false;
+  cancelButton.focus();
+  progress.start();
+  try {
+    if (!limits) await loadLimits();
+    const values = form.values();
+    const fileSeconds = await Promise.all(values.files.map((file) => probeSeconds(file)));
+    if (signal.aborted) throw new ApiError("Cancelled.", { code: "cancelled" });
+    const { problems, request } = checkRequest(values, limits, fileSeconds);
+    if (problems.length > 0) {
+      showProblems(problems);
+      return;
+    }
+    const answer = await requestRemix(request, { signal, onProgress: (p) => progress.update(p) });
+    progress.update({ stage: "playback" });
+    const plan = answer.plan;
+    const filename = answer.filename || fallbackName(values, plan, request.options.format);
+    result.hidden = false;
+    const seconds = await player.load(answer.blob, filename);
+    planView.show(plan);
+    const took = progress.stop();
+    showSummary(values, plan, seconds, answer.blob.size, took);
+    $("#result-heading").focus();
+  } catch (error) {
+    if (!error?.code) console.error(error);
+    showProblems([describeError(error)], error?.code === "cancelled" ? "info" : "error");
+  } finally {
+    progress.stop();
+    controller = null;
+    cancelButton.hidden = true;
+    form.setBusy(false);
+    if (!message.hidden) message.focus();
+  }
+}
+
+function showSummary(values, plan, seconds, bytes, took) {
+  const names = (plan.tracks ?? []).map((track) => track.name).join(" + ") || "your song";
+  const parts = [
+    `${formatSeconds(seconds)} remix of ${names}`,
+    `${Math.round(plan.tempo ?? 0)} BPM`,
+    `seed ${plan.seed ?? values.seedText}`,
+    `jumpiness ${Number(plan.jumpiness ?? values.jumpiness).toFixed(2)}`,
+    `${values.format.toUpperCase()}, ${formatBytes(bytes)}`,
+    `made in ${formatSeconds(took)}`,
+  ];
+  $("#result-summary").textContent = `${parts.join(" · ")}.`;
+  if (Number.isInteger(plan.seed)) form.seed.value = String(plan.seed);
+}
+
+function fallbackName(values, plan, format) {
+  const first = plan.tracks?.[0]?.name || values.files[0]?.name || "song";
+  const stem = first.replace(/^.*[\\/]/, "").replace(/\.[^.]+$/, "").replace(/[^\w.-]+/g, "-") || "song";
+  return `${stem}-remix-${plan.seed ?? values.seedText}.${format}`;
+}
+
+function showProblems(problems, kind = "error") {
+  const title = problems.length === 1 ? problems[0].title : `${problems.length} things to fix first`;
+  $("#message-title").textContent = title;
+  const detail = $("#message-detail");
+  if (problems.length === 1) {
+    detail.textContent = problems[0].detail;
+  } else {
+    const list = document.createElement("ul");
+    for (const problem of problems) {
+      const item = document.createElement("li");
+      const strong = document.createElement("strong");
+      strong.textContent = `${problem.title}. `;
+      item.append(strong, problem.detail);
+      list.append(item);
+    }
+    detail.replaceChildren(list);
+  }
+  message.classList.toggle("info", kind === "info");
+  message.dataset.kind = kind;
+  message.hidden = false;
+}
+
+function hideMessage() {
+  message.hidden = true;
+  delete message.dataset.kind;
+  $("#message-title").textContent = "";
+  $("#message-detail").replaceChildren();
+}

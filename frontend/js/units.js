@@ -1,0 +1,30 @@
+// Numbers for people: bytes, seconds, and reading a length typed as "90", "1:30" or "1:30.5".
+
+/** "4.5 MB", "820 kB", "12 bytes" (decimal units, as the limits are stated). */
+export function formatBytes(bytes) {
+  if (!Number.isFinite(bytes)) return "?";
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(bytes >= 1e7 ? 0 : 1)} MB`;
+  if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} kB`;
+  return `${bytes} bytes`;
+}
+
+/** "45 s", "3:05", "1:02:03". */
+export function formatSeconds(seconds) {
+  if (!Number.isFinite(seconds)) return "?";
+  const total = Math.round(seconds);
+  if (total < 60) return `${total} s`;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/**
+ * Seconds from "90", "90.5", "1:30" or "1:02:03"; null for empty; NaN when it can't be read.
+ */
+export function parseSeconds(text) {
+  const value = text.trim();
+  if (value === "") return null;
+  if (!/^\d+(\.\d+)?$|^\d+(:\d{1,2}){1,2}(\.\d+)?$/.test(value)) return Number.NaN;
+  return value.split(":").reduce((total, part) => total * 60 + Number(part), 0);
+}
