@@ -1,0 +1,196 @@
+"""From decoded audio to beats, bars and beat features, for every track of the pool."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from musicremixer.bar import estimate_bar_positions
+from musicremixer.beat import estimate_tempo, onset_strength, pulse_clarity, track_beats
+from musicremixer.errors import NotRemixableError
+from musicremixer.filters import HOP_LENGTH, N_FFT, SR
+from musicremixer.spectrum import FrameFeatures, frame_features
+from musicremixer.types import Analysis, Audio, TrackAnalysis
+
+MIN_SECONDS = 6.0
+MIN_BEATS = 12
+MIN_PULSE_CLARITY = 0.2  # a clear beat measures 0.5-0.95; noise 0.02-0.15 (less the longer it is)
+SILENCE_RMS = 1e-4  # -80 dBFS
+# The onset envelope peaks about two frames after an attack (librosa's framing compensation);
+# cutting that much earlier puts every cut just before the beat's attack, where a seam hides.
+LATENCY_FRAMES = N_FFT // (2 * HOP_LENGTH)
+FEATURE_WEIGHTS = {"chroma": 1.0, "timbre": 1.0, "loudness": 0.5}
+_LOW_MEL_BANDS = slice(0, 10)  # below about 250 Hz: kick drum and bass attacks
+
+
+def analyze_tracks(audios: Sequence[Audio], *, names: Sequence[str]) -> Analysis:
+    """Analyze every track and pool their beats.
+
+    Parameters
+    ----------
+    audios : sequence of Audio
+    names : sequence of str
+        Display names, used in error messages and the plan.
+
+    Returns
+    -------
+    Analysis
+        Beats of all tracks in order, with features standardized over the whole pool so that a jump
+        between two songs needs the same similarity as any other.
+
+    Raises
+    ------
+    NotRemixableError
+        When a track is too short, silent or has no steady beat.
+    """
+    tracks = tuple(analyze_track(audio, name=name) for audio, name in zip(audios, names, strict=True))
+    counts = [t.beat_times.shape[0] for t in tracks]
+    track_of_beat = np.repeat(np.arange(len(tracks)), counts)
+    starts = np.concatenate([t.beat_times for t in tracks])
+    ends = np.concatenate([np.r_[t.beat_times[1:], t.duration] for t in tracks])
+    features, groups = _pool_features(np.vstack([t.features for t in tracks]))
+    return Analysis(
+        tracks=tracks,
+        track_of_beat=track_of_beat,
+        beat_starts=starts,
+        beat_ends=ends,
+        bar_positions=np.concatenate([t.bar_positions for t in tracks]),
+        features=features,
+        feature_groups=groups,
+    )
+
+
+def analyze_track(audio: Audio, *, name: str) -> TrackAnalysis:
+    """Find the beats, bars and beat features of one track (see :func:`analyze_tracks`)."""
+    if audio.duration < MIN_SECONDS:
+        raise NotRemixableError(
+            f"{name} is only {audio.duration:.1f} s long; a remix needs at least {MIN_SECONDS:g} s "
+            "with a steady beat. Send a longer excerpt of the song."
+        )
+    y = mono_for_analysis(audio)
+    frames = frame_features(y)
+    if float(frames.rms.max()) < SILENCE_RMS:
+        raise NotRemixableError(f"{name} is silent; send a song with audible music.")
+    envelope = onset_strength(frames.mel_db)
+    clarity = pulse_clarity(envelope)
+    # Noise reaches about 3/sqrt(frames) by chance; a short clip needs a clearer pulse to count.
+    needed = max(MIN_PULSE_CLARITY, 4.0 / np.sqrt(envelope.shape[0]))
+    if clarity < needed:
+        raise NotRemixableError(
+            f"{name} has no steady beat to follow (pulse clarity {clarity:.2f}, needs {needed:.2f}); "
+            "noise, speech or free-time music can't be remixed beat by beat."
+        )
+    tempo = estimate_tempo(envelope)
+    beat_frames = track_beats(envelope, bpm=tempo)
+    if _offbeats_as_strong(envelope, beat_frames) and tempo * 2 <= 240:
+        # Backbeats as strong as the beats: the estimate is half the tempo (say 90 for 180 BPM).
+        tempo *= 2
+        beat_frames = track_beats(envelope, bpm=tempo)
+    beat_times = _complete_grid((beat_frames - LATENCY_FRAMES) * HOP_LENGTH / SR, frames, audio.duration)
+    if beat_times.shape[0] < MIN_BEATS:
+        raise NotRemixableError(
+            f"{name}: only {beat_times.shape[0]} beats found; a remix needs at least {MIN_BEATS}. "
+            "Send a longer excerpt with a clear beat."
+        )
+    beat_times[0] = 0.0  # the pickup before the first beat belongs to it
+    sync = _beat_sync(frames, beat_times)
+    meter, bar_positions = estimate_bar_positions(sync["timbre"], sync["chroma"], sync["low_accent"])
+    features = np.hstack([sync["chroma"], sync["timbre"], sync["loudness"][:, None]])
+    return TrackAnalysis(
+        name=name,
+        duration=audio.duration,
+        tempo=_tempo_of(beat_times),
+        meter=meter,
+        beat_times=beat_times,
+        bar_positions=bar_positions,
+        features=features,
+    )
+
+
+def _tempo_of(beat_times: np.ndarray) -> float:
+    # A line through the beat grid: frame quantization of single intervals cancels out.
+    inner = beat_times[1:]
+    period = np.polyfit(np.arange(inner.shape[0]), inner, 1)[0]
+    return float(60.0 / period)
+
+
+def mono_for_analysis(audio: Audio) -> np.ndarray:
+    """Fold to mono and resample to the analysis rate, ``filters.SR``."""
+    import soxr
+
+    mono = audio.y.mean(axis=0, dtype=np.float32)
+    if audio.sr == SR:
+        return mono
+    return soxr.resample(mono, audio.sr, SR).astype(np.float32, copy=False)
+
+
+def _offbeats_as_strong(envelope: np.ndarray, beat_frames: np.ndarray) -> bool:
+    if beat_frames.shape[0] < 8:
+        return False
+    midpoints = (beat_frames[:-1] + beat_frames[1:]) // 2
+    on = np.median(_peak_near(envelope, beat_frames[1:]))
+    off = np.median(_peak_near(envelope, midpoints))
+    return bool(on > 0 and off >= 0.35 * on)
+
+
+def _peak_near(envelope: np.ndarray, frames: np.ndarray, radius: int = 2) -> np.ndarray:
+    padded = np.pad(envelope, radius)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * radius + 1)
+    return windows[frames].max(axis=1)
+
+
+def _complete_grid(beat_times: np.ndarray, frames: FrameFeatures, duration: float) -> np.ndarray:
+    """Extend the tracked beats over leading and trailing music the tracker trimmed as weak."""
+    if beat_times.shape[0] < 2:
+        return beat_times
+    period = float(np.median(np.diff(beat_times)))
+    loud = 0.1 * float(np.median(frames.rms[frames.rms > SILENCE_RMS]))
+
+    def audible(t: float) -> bool:
+        frame = round(t * SR / HOP_LENGTH)
+        return frames.rms[max(frame, 0) : frame + 3].max(initial=0.0) >= loud
+
+    before = []
+    t = beat_times[0] - period
+    while t > -0.25 * period and audible(max(t, 0.0)):
+        before.append(max(t, 0.0))
+        t -= period
+    after = []
+    t = beat_times[-1] + period
+    while t + period <= duration and audible(t):
+        after.append(t)
+        t += period
+    return np.concatenate([before[::-1], beat_times, after])
+
+
+def _beat_sync(frames: FrameFeatures, beat_times: np.ndarray) -> dict[str, np.ndarray]:
+    """Average frame features over each beat."""
+    starts = np.clip(np.round(beat_times * SR / HOP_LENGTH).astype(int), 0, frames.n_frames - 1)
+    starts = np.maximum.accumulate(starts)
+    counts = np.diff(np.r_[starts, frames.n_frames]).clip(min=1)[:, None]
+
+    def mean(x: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(x, starts, axis=0) / counts
+
+    low_flux = np.maximum(0.0, np.diff(frames.mel_db[:, _LOW_MEL_BANDS], axis=0, prepend=0.0)).mean(axis=1)
+    attack = _peak_near(low_flux, np.minimum(starts + LATENCY_FRAMES, frames.n_frames - 1), radius=2)
+    return {
+        "chroma": mean(frames.chroma),
+        "timbre": mean(frames.mfcc[:, 1:]),
+        "loudness": 20 * np.log10(mean(frames.rms[:, None])[:, 0] + 1e-6),
+        "low_accent": attack,
+    }
+
+
+def _pool_features(raw: np.ndarray) -> tuple[np.ndarray, tuple[tuple[str, slice], ...]]:
+    groups = (
+        ("chroma", slice(0, 12)),
+        ("timbre", slice(12, raw.shape[1] - 1)),
+        ("loudness", slice(-1, None)),
+    )
+    z = (raw - raw.mean(axis=0)) / np.maximum(raw.std(axis=0), 1e-9)
+    for name, columns in groups:
+        width = z[:, columns].shape[1]
+        z[:, columns] *= FEATURE_WEIGHTS[name] / np.sqrt(width)
+    return z, groups

@@ -1,0 +1,204 @@
+"""Onset strength, tempo and beat tracking: librosa's algorithms, ported to plain numpy.
+
+``librosa.beat`` costs five to seven seconds to import (dozens of numba functions are loaded
+and linked), more than the whole remix of a song takes. These functions reproduce
+``librosa.onset.onset_strength``, ``librosa.feature.tempo`` and ``librosa.beat.beat_track``
+(Ellis, 2007) with their default parameters; the tests hold them to librosa's results.
+The beat tracker's dynamic program runs in blocks of half a beat: no frame depends on a frame
+less than half a beat before it, so each block is one vectorized step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import scipy.fft
+
+from musicremixer.filters import HOP_LENGTH, N_FFT, SR
+
+
+def onset_strength(
+    mel_db: np.ndarray,
+    *,
+    n_fft: int = N_FFT,
+    hop_length: int = HOP_LENGTH,
+    aggregate: Callable[..., np.ndarray] = np.median,
+) -> np.ndarray:
+    """Spectral flux onset envelope (librosa.onset.onset_strength with lag=1, max_size=1).
+
+    The default ``aggregate`` over mel bands is the median, as ``librosa.beat.beat_track`` uses.
+
+    Parameters
+    ----------
+    mel_db : np.ndarray [shape=(n_frames, n_mels)]
+        Log-power mel spectrogram in dB.
+
+    Returns
+    -------
+    onset_envelope : np.ndarray [shape=(n_frames,)]
+    """
+    flux = aggregate(np.maximum(0.0, mel_db[1:] - mel_db[:-1]), axis=1)
+    # librosa pads by the lag plus half a frame (in hops) to undo the framing delay.
+    pad = 1 + n_fft // (2 * hop_length)
+    return np.concatenate([np.zeros(pad, dtype=flux.dtype), flux])[: mel_db.shape[0]]
+
+
+def estimate_tempo(
+    onset_envelope: np.ndarray,
+    *,
+    sr: int = SR,
+    hop_length: int = HOP_LENGTH,
+    start_bpm: float = 120.0,
+    std_bpm: float = 1.0,
+    ac_size: float = 8.0,
+    max_tempo: float = 320.0,
+) -> float:
+    """Global tempo in BPM: the mean local autocorrelation weighted by a log-normal prior.
+
+    Same estimate as ``librosa.feature.tempo`` (tempogram with a Hann window of ``ac_size``
+    seconds, averaged over time, prior centred on ``start_bpm``).
+    """
+    win_length = int(np.floor(ac_size * sr / hop_length))
+    n = onset_envelope.shape[0]
+    half = win_length // 2
+    padded = np.pad(onset_envelope, half, mode="linear_ramp", end_values=0)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win_length) / win_length)
+    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
+    acf = _mean_normalized_autocorrelation(frames, window, n_pad, win_length)
+    lags = np.arange(1, win_length)
+    bpms = np.concatenate([[np.inf], 60.0 * sr / (hop_length * lags)])
+    logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
+    logprior[: int(np.argmax(bpms < max_tempo))] = -np.inf
+    return float(bpms[np.argmax(np.log1p(1e6 * acf) + logprior)])
+
+
+def _mean_normalized_autocorrelation(
+    frames: np.ndarray, window: np.ndarray, n_pad: int, win_length: int, *, chunk: int = 2048
+) -> np.ndarray:
+    # Chunked so a ten-minute song never holds every frame's spectrum at once.
+    total = np.zeros(win_length)
+    for start in range(0, frames.shape[0], chunk):
+        block = frames[start : start + chunk] * window
+        power = np.abs(scipy.fft.rfft(block, n=n_pad, axis=1, workers=-1)) ** 2
+        acf = scipy.fft.irfft(power, n=n_pad, axis=1, workers=-1)[:, :win_length]
+        peak = np.abs(acf).max(axis=1, keepdims=True)
+        total += (acf / np.where(peak > 0, peak, 1.0)).sum(axis=0)
+    return total / frames.shape[0]
+
+
+def track_beats(
+    onset_envelope: np.ndarray,
+    *,
+    bpm: float,
+    sr: int = SR,
+    hop_length: int = HOP_LENGTH,
+    tightness: float = 100.0,
+) -> np.ndarray:
+    """Beat frames by dynamic programming (librosa.beat.beat_track's tracker, trim=True).
+
+    Parameters
+    ----------
+    onset_envelope : np.ndarray [shape=(n_frames,)]
+    bpm : float > 0
+        Tempo estimate.
+
+    Returns
+    -------
+    beat_frames : np.ndarray [shape=(n_beats,), dtype=int]
+    """
+    if not onset_envelope.any():
+        return np.zeros(0, dtype=int)
+    frames_per_beat = float(np.round(sr * 60.0 / (hop_length * bpm)))
+    localscore = _local_score(onset_envelope / (onset_envelope.std(ddof=1) + 1e-30), frames_per_beat)
+    backlink, cumscore = _beat_dp(localscore, frames_per_beat, tightness)
+    beats = np.zeros(onset_envelope.shape[0], dtype=bool)
+    frame = _last_beat(cumscore)
+    while frame >= 0:
+        beats[frame] = True
+        frame = backlink[frame]
+    return np.flatnonzero(_trim_beats(localscore, beats))
+
+
+def _local_score(onsets: np.ndarray, frames_per_beat: float) -> np.ndarray:
+    fpb = int(frames_per_beat)
+    window = np.exp(-0.5 * (np.arange(-fpb, fpb + 1) * 32.0 / frames_per_beat) ** 2)
+    return np.convolve(onsets, window, mode="same").astype(onsets.dtype, copy=False)
+
+
+def _beat_dp(localscore: np.ndarray, frames_per_beat: float, tightness: float):
+    n = localscore.shape[0]
+    nearest = int(np.round(frames_per_beat / 2))
+    farthest = int(2 * frames_per_beat)
+    # Candidate predecessors of frame i are i - d for d in [nearest, farthest].
+    distances = np.arange(nearest, farthest + 1)
+    penalty = tightness * (np.log(distances) - np.log(frames_per_beat)) ** 2
+    # float32 like librosa's onset envelope, so ties between near-equal paths break the same way.
+    cumscore = np.zeros(n, dtype=localscore.dtype)
+    backlink = np.full(n, -1, dtype=np.int64)
+    padded = np.full(n + farthest, -np.inf, dtype=localscore.dtype)  # padded[k + farthest] == cumscore[k]
+    step = max(nearest, 1)
+    for start in range(0, n, step):
+        idx = np.arange(start, min(start + step, n))
+        candidates = padded[(idx[:, None] - distances[None, :]) + farthest] - penalty
+        best = np.argmax(candidates, axis=1)
+        best_score = candidates[np.arange(idx.shape[0]), best]
+        found = np.isfinite(best_score)
+        cumscore[idx] = localscore[idx] + np.where(found, best_score, 0.0)
+        backlink[idx] = np.where(found, idx - distances[best], -1)
+        padded[idx + farthest] = cumscore[idx]
+    # Before the first onset that clears the threshold, no beat links backwards.
+    above = np.flatnonzero(localscore >= 0.01 * localscore.max())
+    first = int(above[0]) if above.size else n
+    backlink[:first] = -1
+    return backlink, cumscore
+
+
+def _last_beat(cumscore: np.ndarray) -> int:
+    peaks = np.zeros(cumscore.shape[0], dtype=bool)
+    peaks[1:-1] = (cumscore[1:-1] > cumscore[:-2]) & (cumscore[1:-1] >= cumscore[2:])
+    if cumscore.shape[0] > 1:
+        peaks[-1] = cumscore[-1] > cumscore[-2]
+    if not peaks.any():
+        return cumscore.shape[0] - 1
+    threshold = 0.5 * np.median(cumscore[peaks])
+    good = np.flatnonzero(peaks & (cumscore >= threshold))
+    return int(good[-1]) if good.size else cumscore.shape[0] - 1
+
+
+def _trim_beats(localscore: np.ndarray, beats: np.ndarray) -> np.ndarray:
+    beats = beats.copy()
+    w = np.hanning(5)
+    smooth = np.convolve(localscore[beats], w)[len(w) // 2 : localscore.shape[0] + len(w) // 2]
+    threshold = 0.5 * np.sqrt((smooth**2).mean()) if smooth.size else 0.0
+    low = localscore <= threshold
+    n_lead = int(np.argmin(low)) if not low.all() else low.shape[0]
+    beats[:n_lead] = False
+    n_trail = int(np.argmin(low[::-1])) if not low.all() else low.shape[0]
+    beats[low.shape[0] - n_trail :] = False
+    return beats
+
+
+def pulse_clarity(
+    onset_envelope: np.ndarray,
+    *,
+    sr: int = SR,
+    hop_length: int = HOP_LENGTH,
+    min_bpm: float = 40.0,
+    max_bpm: float = 240.0,
+) -> float:
+    """How periodic the onsets are: the highest autocorrelation of the mean-removed onset envelope
+    at a beat period between ``min_bpm`` and ``max_bpm``, relative to lag 0 (1 for a metronome,
+    near 0 for noise)."""
+    x = onset_envelope - onset_envelope.mean()
+    n = x.shape[0]
+    n_fft = scipy.fft.next_fast_len(2 * n, real=True)
+    acf = scipy.fft.irfft(np.abs(scipy.fft.rfft(x, n=n_fft)) ** 2, n=n_fft)[:n]
+    if acf[0] <= 0:
+        return 0.0
+    acf = acf / acf[0]
+    frame_rate = sr / hop_length
+    lo = int(np.floor(60.0 * frame_rate / max_bpm))
+    hi = min(int(np.ceil(60.0 * frame_rate / min_bpm)), n // 2)
+    return float(acf[lo : hi + 1].max()) if hi > lo else 0.0

@@ -1,0 +1,118 @@
+"""Where the walk may jump: from beat i to beat j when j sounds like what would have come next.
+
+A jump from ``i`` to ``j`` replaces beat ``i + 1`` with ``j``. It is judged on context, not one
+beat: the beats leading in (``i - 1``, ``i`` against ``j - 2``, ``j - 1``) and going on
+(``i + 1``, ``i + 2`` against ``j``, ``j + 1``). The destination must sit at the same position in
+the bar as ``i + 1`` and in the same cluster, and the context distance, measured against the
+typical distance between two unrelated beats of the pool, must be small.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from musicremixer.cluster import cluster_beats
+from musicremixer.types import Analysis, JumpGraph
+
+# Offsets k of the context: beat i + 1 + k is compared with beat j + k.
+CONTEXT = np.array([-2, -1, 0, 1])
+CONTEXT_WEIGHTS = np.array([0.15, 0.25, 0.4, 0.2])
+MAX_DISTANCE = 0.5  # context distance / median beat distance; repeats of a bar measure 0.05-0.3
+MAX_EDGES_PER_BEAT = 4
+_BLOCK = 512
+
+
+def build_jump_graph(
+    analysis: Analysis,
+    *,
+    max_distance: float = MAX_DISTANCE,
+    max_edges_per_beat: int = MAX_EDGES_PER_BEAT,
+) -> JumpGraph:
+    """Find every good jump in the pool of beats.
+
+    Parameters
+    ----------
+    analysis : Analysis
+    max_distance : float > 0
+        Largest accepted context distance, relative to the median distance between two beats.
+    max_edges_per_beat : int > 0
+        Keep at most this many jumps (the closest) from each beat.
+
+    Returns
+    -------
+    JumpGraph
+        Edges sorted by source beat, then distance.
+    """
+    features = analysis.features.astype(np.float32)
+    n = analysis.n_beats
+    clusters = cluster_beats(features)
+    track = analysis.track_of_beat
+    index = np.arange(n)
+    first_of_track = np.r_[True, track[1:] != track[:-1]]
+    has_next = np.r_[track[1:] == track[:-1], False]
+    typical = _median_distance(features)
+
+    sources, targets, distances = [], [], []
+    for start in range(0, n, _BLOCK):
+        rows = index[start : start + _BLOCK]
+        context = _context_distance(features, track, rows, fill=typical) / typical
+        allowed = (
+            has_next[rows, None]
+            & (analysis.bar_positions[None, :] == analysis.bar_positions[np.minimum(rows + 1, n - 1), None])
+            & (clusters[None, :] == clusters[np.minimum(rows + 1, n - 1), None])
+            & ~first_of_track[None, :]
+            & _far_enough(rows, index, track)
+            & (context <= max_distance)
+        )
+        context = np.where(allowed, context, np.inf)
+        k = min(max_edges_per_beat, n)
+        best = np.argpartition(context, k - 1, axis=1)[:, :k]
+        best_distance = np.take_along_axis(context, best, axis=1)
+        order = np.lexsort((best, best_distance), axis=1)
+        best = np.take_along_axis(best, order, axis=1)
+        best_distance = np.take_along_axis(best_distance, order, axis=1)
+        keep = np.isfinite(best_distance)
+        sources.append(np.broadcast_to(rows[:, None], best.shape)[keep])
+        targets.append(best[keep])
+        distances.append(best_distance[keep])
+    return JumpGraph(
+        sources=np.concatenate(sources).astype(int),
+        targets=np.concatenate(targets).astype(int),
+        distances=np.concatenate(distances).astype(float),
+        clusters=clusters,
+    )
+
+
+def _context_distance(
+    features: np.ndarray, track: np.ndarray, rows: np.ndarray, *, fill: float
+) -> np.ndarray:
+    """Weighted distance between the context of ``i + 1`` (i in rows) and that of every beat j."""
+    n = features.shape[0]
+    total = np.zeros((rows.shape[0], n), dtype=np.float32)
+    norms = np.einsum("ij,ij->i", features, features)
+    for k, weight in zip(CONTEXT, CONTEXT_WEIGHTS, strict=True):
+        a = rows + 1 + k
+        a_ok = (a >= 0) & (a < n) & (track[np.clip(a, 0, n - 1)] == track[np.minimum(rows + 1, n - 1)])
+        a = np.clip(a, 0, n - 1)
+        b = np.arange(n) + k
+        b_ok = (b >= 0) & (b < n) & (track[np.clip(b, 0, n - 1)] == track)
+        b = np.clip(b, 0, n - 1)
+        squared = norms[a, None] + norms[None, b] - 2.0 * (features[a] @ features[b].T)
+        distance = np.sqrt(np.maximum(squared, 0.0))
+        total += weight * np.where(a_ok[:, None] & b_ok[None, :], distance, fill)
+    return total
+
+
+def _far_enough(rows: np.ndarray, index: np.ndarray, track: np.ndarray) -> np.ndarray:
+    """A jump must land at least two beats away from where the song would have gone."""
+    same_track = track[None, :] == track[rows, None]
+    return ~same_track | (np.abs(index[None, :] - (rows[:, None] + 1)) >= 2)
+
+
+def _median_distance(features: np.ndarray, *, sample: int = 512) -> float:
+    # A strided sample of beats is plenty for a median, and keeps long pools cheap.
+    picked = features[:: max(1, features.shape[0] // sample)]
+    squared = np.einsum("ij,ij->i", picked, picked)
+    d = np.sqrt(np.maximum(squared[:, None] + squared[None, :] - 2 * picked @ picked.T, 0.0))
+    median = float(np.median(d[np.triu_indices(d.shape[0], 1)]))
+    return median if median > 0 else 1.0

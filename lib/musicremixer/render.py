@@ -1,0 +1,138 @@
+"""Render a plan: copy runs of consecutive beats as they are and crossfade at every jump.
+
+A run of beats that follow each other in the source is one slice of it, untouched. At a jump the
+outgoing run plays on and the incoming one starts early by half a crossfade, and the two are
+mixed with equal-power curves over ``CROSSFADE_SECONDS`` centred on the beat boundary, so the beat
+grid of the output is exactly the plan's. Before mixing, the incoming run is slid by up to
+``MAX_SHIFT_SECONDS`` to where its waveform best matches the outgoing one; the whole run moves,
+so no beat gets shorter or longer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from musicremixer.types import Analysis, Audio, Plan
+
+CROSSFADE_SECONDS = 0.04
+MAX_SHIFT_SECONDS = 0.012
+
+
+@dataclass(frozen=True)
+class _Run:
+    track: int
+    start: int  # first source sample
+    length: int  # samples
+
+
+def render_plan(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audio:
+    """Render the plan into audio at the first track's sample rate and channel count.
+
+    Parameters
+    ----------
+    plan : Plan
+    analysis : Analysis
+    audios : sequence of Audio
+        The decoded tracks, in the analysis' order. Other tracks are converted to the first one's
+        rate and channels.
+
+    Returns
+    -------
+    Audio
+        ``round(plan.duration * sr)`` samples.
+    """
+    sr = audios[0].sr
+    sources = [_conform(a, sr=sr, channels=audios[0].channels) for a in audios]
+    runs = _runs(plan, analysis, sr)
+    total = round(plan.duration * sr)
+    half = round(CROSSFADE_SECONDS * sr / 2)
+    max_shift = round(MAX_SHIFT_SECONDS * sr)
+    fade_in, fade_out = _equal_power(2 * half)
+    length = sum(run.length for run in runs)
+    out = np.zeros((sources[0].shape[0], max(total, length) + half), dtype=np.float32)
+
+    position = previous_end = 0
+    for index, run in enumerate(runs):
+        y = sources[run.track]
+        start = run.start
+        lead = half if index > 0 else 0
+        trail = half if index + 1 < len(runs) else 0
+        if index > 0:
+            previous = runs[index - 1]
+            start += _best_shift(sources[previous.track], previous_end, y, start, half, max_shift)
+        # The run plus half a crossfade on each side where it meets another run.
+        segment = _slice(y, start - lead, lead + run.length + trail)
+        if lead:
+            segment[:, : 2 * half] *= fade_in
+        if trail:
+            segment[:, -2 * half :] *= fade_out
+        out[:, position - lead : position + run.length + trail] += segment
+        previous_end = start + run.length
+        position += run.length
+    out = out[:, :total]
+    if plan.fade_out > 0:
+        n = min(total, round(plan.fade_out * sr))
+        out[:, total - n :] *= np.cos(np.linspace(0.0, np.pi / 2, n, dtype=np.float32))
+    return Audio(y=out, sr=sr)
+
+
+def _runs(plan: Plan, analysis: Analysis, sr: int) -> list[_Run]:
+    runs: list[_Run] = []
+    starts = np.round(analysis.beat_starts * sr).astype(int)
+    ends = np.round(analysis.beat_ends * sr).astype(int)
+    track = analysis.track_of_beat
+    run_begin = 0
+    beats = plan.beats
+    for i in range(1, len(beats) + 1):
+        if i < len(beats) and beats[i] == beats[i - 1] + 1 and track[beats[i]] == track[beats[i - 1]]:
+            continue
+        first, last = beats[run_begin], beats[i - 1]
+        runs.append(
+            _Run(track=int(track[first]), start=int(starts[first]), length=int(ends[last] - starts[first]))
+        )
+        run_begin = i
+    return runs
+
+
+def _best_shift(
+    out_y: np.ndarray, out_end: int, in_y: np.ndarray, in_start: int, half: int, max_shift: int
+) -> int:
+    """Shift of the incoming run (samples) whose waveform best continues the outgoing one."""
+    reference = _slice(out_y, out_end - half, 2 * half).mean(axis=0)
+    region = _slice(in_y, in_start - half - max_shift, 2 * half + 2 * max_shift).mean(axis=0)
+    if not reference.any() or not region.any():
+        return 0
+    correlation = np.correlate(region, reference, mode="valid")
+    energy = np.convolve(region**2, np.ones(2 * half, dtype=np.float32), mode="valid")
+    score = correlation / np.sqrt(np.maximum(energy, 1e-12))
+    shift = int(np.argmax(score)) - max_shift
+    return max(shift, -in_start)  # never before the track's first sample
+
+
+def _slice(y: np.ndarray, start: int, length: int) -> np.ndarray:
+    """``y[:, start:start + length]`` as a new array, zero where it falls outside ``y``."""
+    out = np.zeros((y.shape[0], length), dtype=np.float32)
+    lo, hi = max(start, 0), min(start + length, y.shape[1])
+    if hi > lo:
+        out[:, lo - start : hi - start] = y[:, lo:hi]
+    return out
+
+
+def _equal_power(n: int) -> tuple[np.ndarray, np.ndarray]:
+    phase = (np.arange(n, dtype=np.float32) + 0.5) / max(n, 1) * (np.pi / 2)
+    return np.sin(phase), np.cos(phase)
+
+
+def _conform(audio: Audio, *, sr: int, channels: int) -> np.ndarray:
+    """The audio at ``sr`` with ``channels`` channels (mono is spread, others are folded to mono first)."""
+    y = audio.y
+    if audio.sr != sr:
+        import soxr
+
+        y = soxr.resample(y.T, audio.sr, sr).T.astype(np.float32)
+    if y.shape[0] != channels:
+        y = np.repeat(y.mean(axis=0, keepdims=True), channels, axis=0)
+    return np.ascontiguousarray(y, dtype=np.float32)

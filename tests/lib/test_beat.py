@@ -1,0 +1,84 @@
+"""Beats, tempo and onsets: against the known grid of synthetic songs, and against librosa itself."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from musicremixer.analyze import analyze_track, mono_for_analysis
+from musicremixer.beat import estimate_tempo, onset_strength, pulse_clarity, track_beats
+from musicremixer.filters import SR
+from musicremixer.spectrum import frame_features
+from musicremixer.types import Audio
+from tests.synth import noise, synthetic_song
+
+TOLERANCE = 0.07  # seconds: the usual window of beat-tracking evaluation
+
+
+def f_measure(found: np.ndarray, truth: np.ndarray, tolerance: float = TOLERANCE) -> float:
+    """Beat-tracking F-measure: each true beat matched by at most one found beat within tolerance."""
+    matched, used = 0, np.zeros(found.shape[0], dtype=bool)
+    for t in truth:
+        close = np.flatnonzero(~used & (np.abs(found - t) <= tolerance))
+        if close.size:
+            used[close[np.argmin(np.abs(found[close] - t))]] = True
+            matched += 1
+    if matched == 0:
+        return 0.0
+    precision, recall = matched / found.shape[0], matched / truth.shape[0]
+    return 2 * precision * recall / (precision + recall)
+
+
+CASES = [(70, 4), (84, 4), (96, 3), (120, 4), (133, 4), (150, 3), (172, 3), (180, 4)]
+
+
+@pytest.mark.parametrize(("bpm", "meter"), CASES)
+def test_beats_bars_and_tempo_match_the_known_grid(bpm: int, meter: int) -> None:
+    song = synthetic_song(bpm=bpm, meter=meter, bars=16, sr=44100, channels=2, seed=bpm)
+    track = analyze_track(Audio(song.y, song.sr), name="song")
+    assert f_measure(track.beat_times, song.beat_times) >= 0.97
+    assert track.tempo == pytest.approx(bpm, rel=0.03)
+    assert track.meter == meter
+    downbeats = track.beat_times[track.bar_positions == 0]
+    assert f_measure(downbeats, song.downbeat_times) >= 0.95
+
+
+def test_beat_cuts_sit_just_before_the_attacks() -> None:
+    song = synthetic_song(bpm=110, meter=4, bars=16, sr=22050, channels=1, seed=2)
+    track = analyze_track(Audio(song.y, song.sr), name="song")
+    nearest = song.beat_times[np.argmin(np.abs(track.beat_times[1:, None] - song.beat_times), axis=1)]
+    offsets = track.beat_times[1:] - nearest
+    # Early by up to a frame or so, never late by more than a few milliseconds.
+    assert -0.04 <= np.median(offsets) <= 0.005
+
+
+def test_pickup_belongs_to_the_first_beat_and_outro_to_the_last(long_song) -> None:
+    track = long_song.analysis.tracks[0]
+    assert track.beat_times[0] == 0.0
+    assert long_song.analysis.beat_ends[-1] == pytest.approx(long_song.song.duration)
+
+
+@pytest.mark.parametrize(("bpm", "meter"), [(96, 3), (120, 4), (150, 3)])
+def test_tracker_is_librosas(bpm: int, meter: int) -> None:
+    librosa = pytest.importorskip("librosa")
+    song = synthetic_song(bpm=bpm, meter=meter, bars=12, sr=44100, channels=1, seed=7)
+    y = mono_for_analysis(Audio(song.y, song.sr))
+    envelope = onset_strength(frame_features(y).mel_db)
+    expected_envelope = librosa.onset.onset_strength(y=y, sr=SR, aggregate=np.median)
+    np.testing.assert_allclose(envelope, expected_envelope, atol=1e-3)
+    tempo = estimate_tempo(envelope)
+    assert tempo == pytest.approx(float(librosa.feature.tempo(onset_envelope=expected_envelope, sr=SR)[0]))
+    _, expected_frames = librosa.beat.beat_track(onset_envelope=expected_envelope, sr=SR)
+    np.testing.assert_array_equal(track_beats(expected_envelope, bpm=tempo), expected_frames)
+
+
+def test_pulse_clarity_separates_music_from_noise() -> None:
+    song = synthetic_song(bpm=100, meter=4, bars=8, sr=22050, channels=1)
+    music = pulse_clarity(onset_strength(frame_features(song.y[0]).mel_db))
+    hiss = pulse_clarity(onset_strength(frame_features(noise(20, 22050)[0]).mel_db))
+    assert music > 0.5
+    assert hiss < 0.15
+
+
+def test_no_onsets_gives_no_beats() -> None:
+    assert track_beats(np.zeros(500, dtype=np.float32), bpm=120).size == 0
