@@ -1,0 +1,376 @@
+"""Fetch a song from a URL without letting the URL reach anything it should not.
+
+The rules (DESIGN.md §3: on Lambda the credentials are environment variables and the runtime API
+listens on 127.0.0.1):
+
+- only ``http`` and ``https``, no credentials in the URL;
+- the host is resolved once and refused if *any* of its addresses is not public
+  (:func:`functions.addresses.classify_address`), unless the policy allows private addresses;
+- the connection goes to the address that was checked, never to a second lookup of the name (no DNS
+  rebinding); TLS still checks the certificate against the URL's host name;
+- redirects are followed by hand, at most a few, each hop checked the same way;
+- connect and read timeouts, and one overall deadline; the body streams in under a running byte
+  cap (a Content-Length is used only to refuse early, never trusted to bound the read);
+- proxy and other environment settings are ignored (no :class:`requests.Session`, no ``trust_env``).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util import parse_url
+
+from functions.addresses import IPAddress, classify_address, ip_address, parse_ip_literal
+from functions.errors import ApiError
+from functions.media import non_audio_reason
+
+MAX_REDIRECTS = 5
+CONNECT_TIMEOUT_S = 5.0
+MAX_ADDRESSES_TRIED = 3
+_CHUNK_BYTES = 64 * 1024
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_HEADERS = {
+    "User-Agent": "MusicRemixer (+https://github.com/)",
+    "Accept": "audio/*, application/ogg;q=0.9, application/octet-stream;q=0.8, */*;q=0.1",
+    # Audio barely compresses; asking for the bytes as they are keeps the byte cap honest.
+    "Accept-Encoding": "identity",
+}
+
+
+class FetchError(ApiError):
+    """A URL could not be fetched; ``code`` says why (see :data:`functions.errors.STATUS_BY_CODE`)."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched input: the final URL (after redirects), a display name, and the bytes."""
+
+    url: str
+    name: str
+    content_type: str
+    data: bytes
+
+
+def resolve_host(host: str, port: int) -> list[IPAddress]:
+    """All addresses ``host`` resolves to, in the resolver's order, without duplicates.
+
+    IP literals in any spelling are read without a lookup (:func:`parse_ip_literal`).
+    """
+    literal = parse_ip_literal(host)
+    if literal is not None:
+        return [literal]
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    addresses: list[IPAddress] = []
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        address = ip_address(str(sockaddr[0]))
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+@dataclass(frozen=True, kw_only=True)
+class FetchPolicy:
+    """How to fetch: the byte cap, whether private addresses are allowed, timeouts, TLS trust.
+
+    ``resolve`` and ``verify`` are for tests (a fake resolver; a test CA bundle).
+    """
+
+    max_bytes: int
+    allow_private: bool = False
+    max_redirects: int = MAX_REDIRECTS
+    connect_timeout_s: float = CONNECT_TIMEOUT_S
+    verify: bool | str = True
+    resolve: Callable[[str, int], list[IPAddress]] = field(default=resolve_host)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One checked request target: the normalized URL, where it points, and the addresses allowed."""
+
+    url: str
+    scheme: str
+    host: str  # as in the URL (IPv6 in brackets); the TLS server name and the Host header
+    netloc: str
+    port: int
+    addresses: tuple[IPAddress, ...]
+
+
+def fetch_urls(urls: Sequence[str], *, policy: FetchPolicy, timeout_s: float) -> list[Fetched]:
+    """Fetch each URL in turn under one overall deadline of ``timeout_s`` seconds for them all.
+
+    Every URL is checked for form (scheme, credentials) before any is fetched, so a typo in the
+    third URL does not cost the time of fetching the first two.
+    """
+    for url in urls:
+        _check_form(url)
+    deadline = time.monotonic() + timeout_s
+    return [fetch_url(url, policy=policy, deadline=deadline) for url in urls]
+
+
+def fetch_url(url: str, *, policy: FetchPolicy, deadline: float) -> Fetched:
+    """Fetch one URL, following at most ``policy.max_redirects`` redirects, before ``deadline``.
+
+    ``deadline`` is a :func:`time.monotonic` time. Raises :class:`FetchError`.
+    """
+    current = url
+    for _ in range(policy.max_redirects + 1):
+        hop = check_url(current, policy=policy)
+        with _opened(hop, policy=policy, deadline=deadline) as response:
+            location = response.headers.get("location")
+            if response.status_code in _REDIRECT_STATUSES and location:
+                current = urljoin(hop.url, location)
+                continue
+            _check_response(response, url=hop.url, max_bytes=policy.max_bytes)
+            data = _read_capped(response, url=hop.url, max_bytes=policy.max_bytes, deadline=deadline)
+        reason = non_audio_reason(None, data)
+        if reason:
+            raise FetchError("not_audio", _not_audio_detail(hop.url, reason))
+        return Fetched(
+            url=hop.url, name=name_from_url(hop.url), content_type=_content_type(response), data=data
+        )
+    raise FetchError(
+        "too_many_redirects",
+        f"{url} redirected more than {policy.max_redirects} times: link to the file's final address.",
+    )
+
+
+def check_url(url: str, *, policy: FetchPolicy) -> Hop:
+    """Check a URL's form, resolve its host once and check every address; the :class:`Hop` to fetch."""
+    scheme, host, netloc, port, normalized = _check_form(url)
+    try:
+        addresses = policy.resolve(host.strip("[]"), port)
+    except ValueError as exc:
+        raise FetchError("invalid_url", f"{url} is not a valid URL: {exc}.") from None
+    except OSError:  # socket.gaierror: no such host, or no resolver
+        raise FetchError(
+            "fetch_failed", f"Could not find the host {host!r} of {url}: check the URL."
+        ) from None
+    if not addresses:
+        raise FetchError("fetch_failed", f"The host {host!r} of {url} has no address: check the URL.")
+    if not policy.allow_private:
+        for address in addresses:
+            why = classify_address(address)
+            if why:
+                named = f"{address} is" if host.strip("[]") == str(address) else f"{host} is {address},"
+                raise FetchError(
+                    "url_refused",
+                    f"{url} is refused: {named} a {why} address. Only public addresses can be fetched; "
+                    "upload the file instead.",
+                )
+    return Hop(url=normalized, scheme=scheme, host=host, netloc=netloc, port=port, addresses=tuple(addresses))
+
+
+def name_from_url(url: str) -> str:
+    """A display name for a fetched input: the last path segment (``song.mp3``), else the host."""
+    parts = urlsplit(url)
+    segment = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    return segment or parts.hostname or "song"
+
+
+def _check_form(url: str) -> tuple[str, str, str, int, str]:
+    scheme = urlsplit(url).scheme.lower() if isinstance(url, str) else ""
+    if scheme not in ("http", "https"):
+        shown = f"'{scheme}:'" if scheme else "no scheme"
+        raise FetchError(
+            "invalid_url", f"{url!r} has {shown}: only http:// and https:// URLs can be fetched."
+        )
+    try:
+        # requests normalizes the URL as it will send it (IDNA host, percent-encoding); the host we
+        # resolve and check is read back from that normalized form, not from the raw string.
+        normalized = requests.Request("GET", url).prepare().url or ""
+        parsed = parse_url(normalized)
+    except (
+        requests.exceptions.RequestException,
+        urllib3.exceptions.HTTPError,
+        ValueError,
+        UnicodeError,
+    ) as exc:
+        raise FetchError("invalid_url", f"{url!r} is not a valid URL: {exc}.") from None
+    if parsed.auth or "@" in (urlsplit(url).netloc or ""):
+        raise FetchError(
+            "invalid_url", f"{url!r} has credentials in it: URLs with a user or password are refused."
+        )
+    if not parsed.host:
+        raise FetchError("invalid_url", f"{url!r} has no host name.")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    return str(parsed.scheme), parsed.host, parsed.netloc or parsed.host, port, normalized
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """Send a request to one checked address, whatever the URL's host name resolves to by now.
+
+    The Host header and the TLS server name (SNI and certificate check) stay the URL's host name.
+    """
+
+    def __init__(self, hop: Hop, address: IPAddress) -> None:
+        super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
+        self._hop = hop
+        self._address = str(address)
+        self._pools: list[HTTPConnectionPool] = []
+
+    def get_connection_with_tls_context(
+        self, request: requests.PreparedRequest, verify: Any, proxies: Any = None, cert: Any = None
+    ) -> HTTPConnectionPool:
+        # Proxies are ignored on purpose: the connection must go to the address that was checked.
+        if request.url != self._hop.url:  # only the hop's own request is ever sent here
+            raise FetchError(
+                "invalid_url", f"Refusing to send {request.url} through the check of {self._hop.url}."
+            )
+        pool: HTTPConnectionPool
+        if self._hop.scheme == "https":
+            server_name = self._hop.host.strip("[]")
+            pool = HTTPSConnectionPool(
+                self._address,
+                self._hop.port,
+                maxsize=1,
+                server_hostname=server_name,
+                assert_hostname=server_name,
+            )
+        else:
+            pool = HTTPConnectionPool(self._address, self._hop.port, maxsize=1)
+        self._pools.append(pool)
+        return pool
+
+    def add_headers(self, request: requests.PreparedRequest, **kwargs: Any) -> None:
+        request.headers["Host"] = self._hop.netloc
+
+    def close(self) -> None:
+        for pool in self._pools:
+            pool.close()
+        super().close()
+
+
+@contextmanager
+def _opened(hop: Hop, *, policy: FetchPolicy, deadline: float) -> Iterator[requests.Response]:
+    """Send the hop's GET to its checked addresses in turn until one answers; close it after use."""
+    failure: FetchError | None = None
+    for address in hop.addresses[:MAX_ADDRESSES_TRIED]:
+        remaining = _remaining(deadline, hop.url)
+        adapter = _PinnedAdapter(hop, address)
+        request = requests.Request("GET", hop.url, headers=_HEADERS).prepare()
+        try:
+            response = adapter.send(
+                request,
+                stream=True,
+                timeout=(min(policy.connect_timeout_s, remaining), remaining),
+                verify=policy.verify,
+                proxies={},
+            )
+        except requests.exceptions.ReadTimeout:
+            adapter.close()
+            raise _timeout(hop.url) from None
+        except requests.exceptions.SSLError as exc:
+            adapter.close()
+            raise FetchError(
+                "fetch_failed", f"{hop.url}: the secure connection failed ({_short(exc)})."
+            ) from None
+        except requests.exceptions.ConnectTimeout:
+            adapter.close()
+            failure = _timeout(hop.url)
+            continue
+        except requests.exceptions.RequestException as exc:
+            adapter.close()  # refused, reset, unreachable: the next address may answer
+            failure = FetchError("fetch_failed", f"Could not connect to {hop.url} ({_short(exc)}).")
+            continue
+        try:
+            yield response
+        finally:
+            response.close()
+            adapter.close()
+        return
+    raise failure or FetchError("fetch_failed", f"Could not connect to {hop.url}.")
+
+
+def _check_response(response: requests.Response, *, url: str, max_bytes: int) -> None:
+    if response.status_code not in (200, 203):
+        reason = f" {response.reason}" if response.reason else ""
+        raise FetchError(
+            "fetch_failed",
+            f"{url} answered {response.status_code}{reason}: check that the link opens the file in a "
+            "browser, or download it and upload it instead.",
+        )
+    why = non_audio_reason(response.headers.get("content-type"))
+    if why:
+        raise FetchError("not_audio", _not_audio_detail(url, why))
+    declared = response.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError("input_too_large", _too_large_detail(url, f"{int(declared):,} bytes", max_bytes))
+
+
+def _read_capped(response: requests.Response, *, url: str, max_bytes: int, deadline: float) -> bytes:
+    """Read the body under the byte cap and the deadline, whatever Content-Length said."""
+    raw = response.raw
+    body = bytearray()
+    try:
+        while True:
+            _set_read_timeout(raw, _remaining(deadline, url))
+            chunk = raw.read1(_CHUNK_BYTES, decode_content=False)  # returns as soon as bytes arrive
+            if not chunk:
+                return bytes(body)
+            body += chunk
+            if len(body) > max_bytes:
+                raise FetchError(
+                    "input_too_large", _too_large_detail(url, f"more than {max_bytes:,} bytes", max_bytes)
+                )
+    except (TimeoutError, urllib3.exceptions.TimeoutError):
+        raise _timeout(url) from None
+    except (OSError, urllib3.exceptions.HTTPError) as exc:
+        raise FetchError("fetch_failed", f"The download of {url} broke off ({_short(exc)}).") from None
+
+
+def _set_read_timeout(raw: urllib3.BaseHTTPResponse, seconds: float) -> None:
+    # The socket timeout bounds each read; shrinking it as the deadline nears makes the deadline
+    # hold even for a server that trickles a byte at a time.
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
+
+
+def _remaining(deadline: float, url: str) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _timeout(url)
+    return remaining
+
+
+def _timeout(url: str) -> FetchError:
+    return FetchError(
+        "fetch_timeout",
+        f"{url} was too slow to answer: try again, use a faster host, or upload the file instead.",
+    )
+
+
+def _too_large_detail(url: str, size: str, max_bytes: int) -> str:
+    return (
+        f"{url} is {size}; the limit is {max_bytes:,} bytes per input: "
+        "link to a shorter or compressed file (MP3, OGG)."
+    )
+
+
+def _not_audio_detail(url: str, reason: str) -> str:
+    return (
+        f"{url} is {reason}, not an audio file: link to the file itself (a .wav, .flac, .ogg or .mp3), "
+        "not to the page that plays it."
+    )
+
+
+def _content_type(response: requests.Response) -> str:
+    return response.headers.get("content-type", "")
+
+
+def _short(exc: BaseException) -> str:
+    # requests' messages nest the whole urllib3 chain; the innermost reason is what a person needs.
+    while exc.__cause__ is not None or (exc.args and isinstance(exc.args[0], BaseException)):
+        exc = exc.__cause__ or exc.args[0]
+    text = str(exc)
+    return text.split(": ", 1)[-1][:200] if text else type(exc).__name__
