@@ -86,7 +86,7 @@ export function checkRequest(values, limits, fileSeconds = []) {
   }
 
   const duration = parseSeconds(values.durationText);
-  const maxDuration = limits?.max_duration ?? limits?.max_output_seconds ?? 3600;
+  const maxDuration = limits?.max_duration_s ?? 3600;
   if (Number.isNaN(duration)) {
     say("Check the length", "Type the length in seconds (90) or minutes and seconds (1:30), or leave it empty.");
   } else if (duration !== null && (duration <= 0 || duration > maxDuration)) {

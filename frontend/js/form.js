@@ -118,7 +118,7 @@ export class RemixForm {
   /** The values as typed: {urls, files, durationText, seedText, jumpiness, format}. */
   values() {
     return {
-      urls: this.urls.value.split(/\s+/).map((u) => u.trim()).filter(Boolean),
+      urls: this.urls.value.split(/\r?\n/).map((u) => u.trim()).filter(Boolean),
       files: [...this.files],
       durationText: this.duration.value,
       seedText: this.seed.value.trim(),

@@ -3,27 +3,34 @@
 // title picked from its code or HTTP status. Nothing here ever shows a stack trace.
 
 const TITLES_BY_CODE = {
+  // Seen in the browser.
   cancelled: "Cancelled",
   unreachable: "The remix server could not be reached",
   timeout: "The remix server took too long",
   bad_response: "The server's answer could not be read",
+  unplayable: "This browser can't play the remix",
+  // The API's codes (functions/errors.py).
+  invalid_json: "The request was refused",
+  invalid_request: "Check the settings",
+  no_input: "Add a song first",
+  too_many_inputs: "Too many songs",
+  unsupported_format: "Check the format",
+  unsupported_media_type: "The request was refused",
+  request_too_large: "The upload is too large",
   invalid_url: "That URL can't be used",
-  url_not_allowed: "That address is not allowed",
-  private_url: "That address is not allowed",
-  private_address: "That address is not allowed",
   url_refused: "That address is not allowed",
   fetch_failed: "The song's URL did not work",
+  too_many_redirects: "The song's URL did not work",
   fetch_timeout: "The song's server was too slow",
-  undecodable_audio: "That doesn't look like audio we can read",
-  unsupported_media_type: "That doesn't look like audio we can read",
-  not_audio: "That doesn't look like audio we can read",
-  input_too_long: "The song is too long",
   input_too_large: "The song is too large",
-  too_many_inputs: "Too many songs",
-  response_too_large: "The remix would be too large to send back",
+  not_audio: "That doesn't look like audio",
   invalid_parameter: "Check the settings",
+  undecodable_audio: "That audio could not be read",
+  input_too_long: "The song is too long",
   not_remixable: "That song can't be remixed",
-  unplayable: "This browser can't play the remix",
+  remix_error: "The remix failed",
+  response_too_large: "The remix would be too large to send back",
+  internal_error: "The remix failed on the server",
 };
 
 const TITLES_BY_STATUS = {
