@@ -157,7 +157,8 @@ def _check_options(sources, duration, seed, jumpiness, format) -> None:
         raise ParameterError("No input given: pass at least one audio file or URL.")
     if duration is not None and not (0 < duration <= MAX_DURATION):
         raise ParameterError(
-            f"duration={duration!r} is out of range: ask for more than 0 and at most {MAX_DURATION:g} seconds."
+            f"duration={duration!r} is out of range: "
+            f"ask for more than 0 and at most {MAX_DURATION:g} seconds."
         )
     if seed is not None and not (0 <= seed < 2**63):
         raise ParameterError(f"seed={seed!r} is out of range: use a whole number from 0 to 2**63 - 1.")

@@ -50,27 +50,34 @@ def render_plan(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audi
     total = round(plan.duration * sr)
     half = round(CROSSFADE_SECONDS * sr / 2)
     max_shift = round(MAX_SHIFT_SECONDS * sr)
-    fade_in, fade_out = _equal_power(2 * half)
     length = sum(run.length for run in runs)
     out = np.zeros((sources[0].shape[0], max(total, length) + half), dtype=np.float32)
 
-    position = previous_end = 0
-    for index, run in enumerate(runs):
-        y = sources[run.track]
-        start = run.start
-        lead = half if index > 0 else 0
-        trail = half if index + 1 < len(runs) else 0
-        if index > 0:
-            previous = runs[index - 1]
-            start += _best_shift(sources[previous.track], previous_end, y, start, half, max_shift)
-        # The run plus half a crossfade on each side where it meets another run.
-        segment = _slice(y, start - lead, lead + run.length + trail)
-        if lead:
-            segment[:, : 2 * half] *= fade_in
-        if trail:
-            segment[:, -2 * half :] *= fade_out
+    starts = _aligned_starts(runs, sources, half, max_shift)
+    # Crossfade k mixes run k - 1 and run k over [p - lead, p + trail) around their boundary p.
+    # Normally half a crossfade on each side; where a track has no audio past a run's end (or
+    # before its start), the crossfade moves to the side that has.
+    leads, trails = [0], []
+    for k in range(1, len(runs)):
+        after = sources[runs[k - 1].track].shape[1] - (starts[k - 1] + runs[k - 1].length)
+        trail = int(np.clip(after, 0, half))
+        lead = min(2 * half - trail, starts[k])
+        trail = min(2 * half - lead, max(after, 0))
+        leads.append(lead)
+        trails.append(trail)
+    trails.append(0)
+
+    position = 0
+    for k, run in enumerate(runs):
+        lead, trail = leads[k], trails[k]
+        segment = _slice(sources[run.track], starts[k] - lead, lead + run.length + trail)
+        if k > 0:
+            width = lead + trails[k - 1]
+            segment[:, :width] *= _equal_power(width)[0]
+        if k + 1 < len(runs):
+            width = leads[k + 1] + trail
+            segment[:, segment.shape[1] - width :] *= _equal_power(width)[1]
         out[:, position - lead : position + run.length + trail] += segment
-        previous_end = start + run.length
         position += run.length
     out = out[:, :total]
     if plan.fade_out > 0:
@@ -97,6 +104,21 @@ def _runs(plan: Plan, analysis: Analysis, sr: int) -> list[_Run]:
     return runs
 
 
+def _aligned_starts(runs: list[_Run], sources: list[np.ndarray], half: int, max_shift: int) -> list[int]:
+    """Source start of every run, each slid to best continue the waveform of the run before it."""
+    starts = [runs[0].start]
+    for k in range(1, len(runs)):
+        previous, run = runs[k - 1], runs[k]
+        y = sources[run.track]
+        shift = _best_shift(
+            sources[previous.track], starts[-1] + previous.length, y, run.start, half, max_shift
+        )
+        # Slide only as far as keeps the run inside its track.
+        shift = int(np.clip(shift, min(0, -run.start), max(0, y.shape[1] - run.start - run.length)))
+        starts.append(run.start + shift)
+    return starts
+
+
 def _best_shift(
     out_y: np.ndarray, out_end: int, in_y: np.ndarray, in_start: int, half: int, max_shift: int
 ) -> int:
@@ -108,8 +130,7 @@ def _best_shift(
     correlation = np.correlate(region, reference, mode="valid")
     energy = np.convolve(region**2, np.ones(2 * half, dtype=np.float32), mode="valid")
     score = correlation / np.sqrt(np.maximum(energy, 1e-12))
-    shift = int(np.argmax(score)) - max_shift
-    return max(shift, -in_start)  # never before the track's first sample
+    return int(np.argmax(score)) - max_shift
 
 
 def _slice(y: np.ndarray, start: int, length: int) -> np.ndarray:
