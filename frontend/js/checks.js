@@ -61,8 +61,8 @@ export function checkRequest(values, limits, fileSeconds = []) {
     if (Number.isFinite(maxBytes) && file.size > maxBytes) {
       say(
         `“${file.name}” is too large`,
-        `It is ${formatBytes(file.size)}; the service takes at most ${formatBytes(maxBytes)} a song. ` +
-          "Convert it to MP3 (a 4-minute MP3 is about 4 MB) or trim it, or paste a URL to it instead.",
+        `It is ${formatBytes(file.size)}; the service takes at most ${formatBytes(maxBytes)} per song. ` +
+          "Convert it to MP3 (a 4-minute MP3 is about 4 MB) or trim it, then try again.",
       );
     }
     const seconds = fileSeconds[index];
@@ -75,13 +75,16 @@ export function checkRequest(values, limits, fileSeconds = []) {
     }
   });
 
-  const maxUpload = limits?.max_upload_bytes ?? limits?.max_request_bytes;
+  // A platform in front of the function may carry less than the function takes (a Lambda request
+  // is at most 6 MB): the limits say so as max_upload_bytes, and a URL is then the way round it.
+  const maxUpload = limits?.max_upload_bytes;
   const uploadBytes = files.reduce((sum, file) => sum + file.size, 0);
-  if (Number.isFinite(maxUpload) && files.length > 1 && uploadBytes > maxUpload) {
+  const eachFits = !Number.isFinite(maxBytes) || files.every((file) => file.size <= maxBytes);
+  if (Number.isFinite(maxUpload) && eachFits && uploadBytes > maxUpload) {
     say(
-      "The files are too large together",
-      `They add up to ${formatBytes(uploadBytes)}; one upload can carry at most ${formatBytes(maxUpload)}. ` +
-        "Use MP3 files, fewer songs, or URLs instead.",
+      files.length === 1 ? `“${files[0].name}” is too large to upload` : "The files are too large to upload together",
+      `${files.length === 1 ? "It is" : "They add up to"} ${formatBytes(uploadBytes)}; one upload can carry at most ` +
+        `${formatBytes(maxUpload)}. Use MP3 files, or paste URLs to the songs instead.`,
     );
   }
 

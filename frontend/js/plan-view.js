@@ -38,8 +38,9 @@ export class PlanView {
     });
     this.canvas.setAttribute(
       "aria-label",
-      `The remix plan: ${beats.length} beats in ${bars} bars, in ${nClusters} groups of beats that sound ` +
-        `alike; the remix takes ${jumps.length} jumps out of ${plan.edges?.length ?? 0} possible.`,
+      `The remix plan: ${plural(beats.length, "beat")} in ${plural(bars, "bar")}, in ${nClusters} ` +
+        `groups of beats that sound alike; the remix takes ${plural(jumps.length, "jump")} out of ` +
+        `${plan.edges?.length ?? 0} possible.`,
     );
     this.render();
   }
@@ -155,6 +156,14 @@ function drawBase(ctx, size, ratio, plan, layout, palette) {
   ctx.strokeStyle = palette.accent;
   for (const [from, to] of layout.jumps) strokeArc(ctx, geometry, layout, from, to);
 
+  // A quiet disc in the middle keeps the text readable over the arcs.
+  ctx.globalAlpha = 0.85;
+  ctx.fillStyle = palette.panel;
+  ctx.beginPath();
+  ctx.arc(geometry.centre, geometry.centre, geometry.inner * 0.34, 0, 2 * Math.PI);
+  ctx.fill();
+  ctx.globalAlpha = 1;
+
   for (const tile of layout.beats) {
     ctx.fillStyle = clusterColour(tile.cluster, nClusters);
     tilePath(ctx, geometry, tile, 0);
@@ -165,13 +174,14 @@ function drawBase(ctx, size, ratio, plan, layout, palette) {
   ctx.fillStyle = palette.text;
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
-  const big = Math.max(12, Math.round(geometry.radius * 0.11));
+  const big = Math.round(Math.max(16 * ratio, geometry.radius * 0.11));
+  const small = Math.round(Math.max(12 * ratio, big * 0.55));
   ctx.font = `600 ${big}px system-ui, sans-serif`;
   ctx.fillText(`${Math.round(plan.tempo ?? 0)} BPM`, geometry.centre, geometry.centre - big * 0.6);
-  ctx.font = `${Math.round(big * 0.55)}px system-ui, sans-serif`;
+  ctx.font = `${small}px system-ui, sans-serif`;
   ctx.fillStyle = palette.muted;
   ctx.fillText(
-    `${layout.beats.length} beats · ${layout.jumps.length} jumps`,
+    `${plural(layout.beats.length, "beat")} · ${plural(layout.jumps.length, "jump")}`,
     geometry.centre,
     geometry.centre + big * 0.6,
   );
@@ -205,6 +215,10 @@ function strokeArc(ctx, { centre, inner }, layout, from, to) {
     by,
   );
   ctx.stroke();
+}
+
+function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 function clusterColour(cluster, nClusters) {

@@ -182,3 +182,12 @@ def test_cancel(page, server, audio_host, small_song_wav):
     expect(page.locator("#progress")).to_be_hidden()
     ui.expect_usable()
     assert len(held) == 1
+
+    # Escape cancels too.
+    ui.remix_button.click()
+    expect(ui.cancel_button).to_be_focused()
+    page.keyboard.press("Escape")
+    ui.wait_idle()
+    assert ui.read_message()[0] == "Cancelled"
+    ui.expect_usable()
+    assert len(held) == 2
