@@ -1,0 +1,221 @@
+"""Encode: :class:`~musicremixer.types.Audio` to the bytes of a WAV, FLAC, OGG Vorbis or MP3 file.
+
+Everything happens in memory through soundfile's bundled libsndfile. Each format's limits are met
+here rather than failing in the codec (or crashing it: libvorbis segfaults above 200 kHz and above
+255 channels):
+
+======  =====================  ===========================  ==============
+format  codec                  sample rates                 channels
+======  =====================  ===========================  ==============
+wav     PCM 16-bit             any                          up to 1024
+flac    FLAC, 16-bit           up to 655,350 Hz             up to 8
+ogg     Vorbis, quality 0.4    up to 200,000 Hz             up to 255
+mp3     MPEG-1/2 layer III     8, 11.025, 12, 16, 22.05,    1 or 2
+                               24, 32, 44.1, 48 kHz
+======  =====================  ===========================  ==============
+
+A rate outside the format's range is resampled with soxr to the nearest rate the format takes
+(for OGG and FLAC above their ceiling: 192 kHz and 384 kHz, the nearest standard rates); more
+channels than the format takes are mixed down to stereo.
+
+The output is deterministic: the same audio gives the same bytes. libsndfile gives every OGG
+stream a serial number drawn from the clock, so we rewrite it (and each page's checksum) with one
+computed from the encoded audio.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+import numpy as np
+import soundfile as sf
+
+from musicremixer.errors import ParameterError
+from musicremixer.types import Audio
+
+__all__ = ["MEDIA_TYPES", "encode_audio"]
+
+MEDIA_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "mp3": "audio/mpeg"}
+
+# soundfile (container, subtype) of each output format.
+_CODECS = {
+    "wav": ("WAV", "PCM_16"),
+    "flac": ("FLAC", "PCM_16"),
+    "ogg": ("OGG", "VORBIS"),
+    "mp3": ("MP3", "MPEG_LAYER_III"),
+}
+_MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+# (highest rate the codec takes, the rate to resample to above it)
+_RATE_CEILINGS = {"flac": (655_350, 384_000), "ogg": (200_000, 192_000)}
+_MAX_CHANNELS = {"wav": 1024, "flac": 8, "ogg": 255, "mp3": 2}
+# Frames per write for OGG and MP3: one large write into a BytesIO segfaults libsndfile 1.2.2's
+# Vorbis encoder (seen at 8 M stereo frames); 32 k frames (0.7 s at 44.1 kHz) is far from that.
+_CHUNK_FRAMES = 1 << 15
+
+# Stereo downmix (left row, right row) of the WAV/SMPTE channel layouts, without the LFE, using
+# the usual -3 dB for centre and surrounds.
+_H = 0.7071
+_DOWNMIX = {
+    3: ((1, 0, _H), (0, 1, _H)),  # L R C
+    4: ((1, 0, _H, 0), (0, 1, 0, _H)),  # L R Ls Rs
+    5: ((1, 0, _H, _H, 0), (0, 1, _H, 0, _H)),  # L R C Ls Rs
+    6: ((1, 0, _H, 0, _H, 0), (0, 1, _H, 0, 0, _H)),  # L R C LFE Ls Rs
+    7: ((1, 0, _H, 0, 0.5, _H, 0), (0, 1, _H, 0, 0.5, 0, _H)),  # L R C LFE Cs Ls Rs
+    8: ((1, 0, _H, 0, _H, 0, _H, 0), (0, 1, _H, 0, 0, _H, 0, _H)),  # L R C LFE Lb Rb Ls Rs
+}
+# Audio holds multichannel in WAV order; Vorbis defines its own for 3 to 8 channels.
+# _WAV_TO_VORBIS[c][k] is the WAV channel that goes to Vorbis channel k.
+_WAV_TO_VORBIS = {
+    3: (0, 2, 1),  # L R C -> L C R
+    5: (0, 2, 1, 3, 4),  # L R C Ls Rs -> L C R Ls Rs
+    6: (0, 2, 1, 4, 5, 3),  # L R C LFE Ls Rs -> L C R Ls Rs LFE
+    7: (0, 2, 1, 5, 6, 4, 3),  # L R C LFE Cs Ls Rs -> L C R Ls Rs Cs LFE
+    8: (0, 2, 1, 6, 7, 4, 5, 3),  # L R C LFE Lb Rb Ls Rs -> L C R Ls Rs Lb Rb LFE
+}
+
+
+def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
+    """Encode audio as a file in memory.
+
+    Parameters
+    ----------
+    audio : Audio
+        ``y`` of shape ``(channels, n)`` with ``n >= 1``, at rate ``sr``. Samples outside [-1, 1]
+        are clipped; NaN becomes 0.
+    format : {'wav', 'flac', 'ogg', 'mp3'}
+        WAV (16-bit PCM), FLAC (16-bit), OGG Vorbis (quality 0.4, about 110 kb/s for stereo music)
+        or MP3 (libsndfile's LAME defaults, variable bitrate around 120 kb/s). See the module notes
+        for the rates and channel counts each takes.
+
+    Returns
+    -------
+    bytes
+        The encoded file. Its media type is ``MEDIA_TYPES[format]``. The same audio gives the same
+        bytes.
+
+    Raises
+    ------
+    ParameterError
+        Unknown ``format``, or ``audio`` is not ``(channels, n)`` samples at a positive rate.
+    """
+    if format not in _CODECS:
+        raise ParameterError(f"format={format!r} is not supported: use one of {', '.join(_CODECS)}.")
+    y, sr = audio.y, audio.sr
+    if not isinstance(y, np.ndarray) or y.ndim != 2 or y.shape[0] < 1 or y.shape[1] < 1:
+        shape = getattr(y, "shape", None)
+        raise ParameterError(
+            f"Cannot encode audio of shape {shape}: pass samples shaped (channels, n) with at least "
+            "one channel and one sample."
+        )
+    if not (isinstance(sr, int | np.integer) and sr > 0):
+        raise ParameterError(f"Cannot encode at sr={sr!r}: the sample rate must be a whole number of Hz > 0.")
+    sr = int(sr)
+    if y.shape[0] > _MAX_CHANNELS[format]:
+        y = _downmix_to_stereo(y)
+    target = _supported_rate(sr, format)
+    # soundfile wants (n, channels) C-ordered frames: the clip writes that copy (so the caller's
+    # array is never touched) and resampling, which takes the same layout, comes after.
+    frames = np.empty((y.shape[1], y.shape[0]), dtype=np.float32)
+    np.clip(y.T, -1.0, 1.0, out=frames)
+    if target != sr:
+        import soxr  # only needed for the few rates a format can't take
+
+        frames = soxr.resample(frames, sr, target, quality="HQ")
+        np.clip(frames, -1.0, 1.0, out=frames)  # the resampler's filter can overshoot
+        sr = target
+    np.nan_to_num(frames, copy=False, nan=0.0)
+    if format == "ogg" and frames.shape[1] in _WAV_TO_VORBIS:
+        frames = np.ascontiguousarray(frames[:, list(_WAV_TO_VORBIS[frames.shape[1]])])
+    data = _write(frames, sr, *_CODECS[format], chunked=format in ("ogg", "mp3"))
+    if format == "ogg":
+        data = _fix_ogg_serial(data)
+    return data
+
+
+def _supported_rate(sr: int, format: str) -> int:
+    """The rate to write ``format`` at: ``sr`` itself when the codec takes it."""
+    if format == "mp3":
+        # Nearest allowed rate; on a tie, the higher (keeps more bandwidth).
+        return min(_MP3_RATES, key=lambda rate: (abs(rate - sr), -rate))
+    ceiling, fallback = _RATE_CEILINGS.get(format, (None, None))
+    if ceiling is not None and sr > ceiling:
+        return fallback
+    return sr
+
+
+def _downmix_to_stereo(y: np.ndarray) -> np.ndarray:
+    """Mix ``(channels, n)`` down to ``(2, n)``, scaled down only if the sum would clip.
+
+    Known WAV layouts (3 to 8 channels) use the ITU-style matrix in ``_DOWNMIX``; other counts put
+    channel 0 left, channel 1 right and the rest in both at -3 dB.
+    """
+    channels = y.shape[0]
+    if channels in _DOWNMIX:
+        matrix = np.array(_DOWNMIX[channels], dtype=np.float32)
+    else:
+        matrix = np.full((2, channels), _H, dtype=np.float32)
+        matrix[:, :2] = ((1, 0), (0, 1))
+    stereo = matrix @ y.astype(np.float32, copy=False)
+    peak = float(np.max(np.abs(stereo)))
+    if peak > 1.0:
+        stereo *= np.float32(1.0 / peak)
+    return stereo
+
+
+def _write(frames: np.ndarray, sr: int, container: str, subtype: str, *, chunked: bool) -> bytes:
+    buffer = io.BytesIO()
+    with sf.SoundFile(
+        buffer, "w", samplerate=sr, channels=frames.shape[1], format=container, subtype=subtype
+    ) as handle:
+        step = _CHUNK_FRAMES if chunked else frames.shape[0]
+        for start in range(0, frames.shape[0], step):
+            handle.write(frames[start : start + step])
+    return buffer.getvalue()
+
+
+# --- OGG: a deterministic serial number ---------------------------------------------------------
+#
+# An Ogg page: "OggS", version, flags, granule position (8 bytes), serial number (4, at offset
+# 14), page sequence (4), CRC (4, at offset 22), segment count, segment table, body. The CRC is
+# CRC-32 with polynomial 0x04C11DB7, most significant bit first, initial value 0, no final xor,
+# computed with the CRC field zeroed.
+
+# Each byte with its bits reversed: turns zlib's bit-reflected CRC-32 into Ogg's (see _ogg_crc).
+_REVERSED_BITS = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
+
+
+def _fix_ogg_serial(data: bytes) -> bytes:
+    """Give every page of a single-stream OGG file a serial number derived from its content."""
+    pages = []
+    pos = 0
+    while pos < len(data):
+        if data[pos : pos + 4] != b"OggS":
+            raise RuntimeError("libsndfile wrote an OGG file that doesn't parse as Ogg pages")
+        n_segments = data[pos + 26]
+        body_start = pos + 27 + n_segments
+        end = body_start + sum(data[pos + 27 : body_start])
+        pages.append((pos, body_start, end))
+        pos = end
+    # CRC-32 of all page bodies: the same audio gives the same serial, different audio a different
+    # one (as good as random for telling chained streams apart, which is what the serial is for).
+    serial = 0
+    for _, body_start, end in pages:
+        serial = zlib.crc32(data[body_start:end], serial)
+    out = bytearray(data)
+    for start, _, end in pages:
+        out[start + 14 : start + 18] = serial.to_bytes(4, "little")
+        out[start + 22 : start + 26] = b"\0\0\0\0"
+        out[start + 22 : start + 26] = _ogg_crc(bytes(out[start:end])).to_bytes(4, "little")
+    return bytes(out)
+
+
+def _ogg_crc(page: bytes) -> int:
+    """Ogg's CRC-32 (MSB-first) of ``page`` through zlib's reflected CRC-32.
+
+    A most-significant-bit-first CRC equals the bit-reversed least-significant-bit-first CRC of
+    the bit-reversed bytes. ``zlib.crc32(x, 0xFFFFFFFF)`` starts its register at 0, and the final
+    xor with 0xFFFFFFFF undoes zlib's own.
+    """
+    register = zlib.crc32(page.translate(_REVERSED_BITS), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    return int(f"{register:032b}"[::-1], 2)

@@ -1,0 +1,272 @@
+"""encode_audio: every format reads back right, limits are met, and the bytes are deterministic."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from musicremixer.decode import decode_audio
+from musicremixer.encode import MEDIA_TYPES, encode_audio
+from musicremixer.errors import ParameterError
+from musicremixer.pipeline import FORMATS
+from musicremixer.types import Audio
+from tests.synth import synthetic_song
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _audio(sr: int, channels: int) -> Audio:
+    """Half a second of drums and chords."""
+    song = synthetic_song(bpm=480, bars=1, sr=sr, channels=channels, seed=channels)
+    return Audio(y=song.y, sr=song.sr)
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+def _tones(sr: int, seconds: float, freqs: list[float], level: float = 0.5) -> np.ndarray:
+    t = np.arange(round(seconds * sr)) / sr
+    return np.stack([level * np.sin(2 * np.pi * f * t) for f in freqs]).astype(np.float32)
+
+
+def _dominant_hz(x: np.ndarray, sr: int) -> float:
+    return float(np.argmax(np.abs(np.fft.rfft(x))) * sr / x.size)
+
+
+def test_media_types_cover_the_pipeline_formats():
+    assert set(MEDIA_TYPES) == set(FORMATS)
+    assert MEDIA_TYPES["mp3"] == "audio/mpeg"
+
+
+# --- round trips -----------------------------------------------------------------------------------
+
+# (format, sr written, sr expected back): MP3 takes 8-48 kHz only.
+RATES = [
+    *[("wav", sr, sr) for sr in (8000, 22050, 44100, 48000, 96000, 192000)],
+    *[("flac", sr, sr) for sr in (8000, 22050, 44100, 48000, 96000, 192000)],
+    *[("ogg", sr, sr) for sr in (8000, 22050, 44100, 48000, 96000, 192000)],
+    *[("mp3", sr, sr) for sr in (8000, 22050, 44100, 48000)],
+    ("mp3", 96000, 48000),
+    ("mp3", 192000, 48000),
+]
+
+
+@pytest.mark.parametrize(("format", "sr", "sr_out"), RATES)
+def test_rates_round_trip(format, sr, sr_out):
+    audio = _audio(sr, 2)
+    data = encode_audio(audio, format=format)
+    info = sf.info(io.BytesIO(data))
+    assert info.format == {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "mp3": "MP3"}[format]
+    back = decode_audio(data, name="out")
+    assert back.sr == sr_out
+    assert back.channels == 2
+    assert back.y.shape[1] == round(audio.y.shape[1] * sr_out / sr)
+    if format in ("wav", "flac"):
+        assert np.abs(back.y - audio.y).max() <= 2.0**-15
+    elif sr_out == sr:
+        assert _corr(back.y, audio.y) > 0.9
+    else:
+        # Resampled: compare at the lower rate through the spectrum's strongest bin.
+        assert _dominant_hz(back.y[0], sr_out) == pytest.approx(_dominant_hz(audio.y[0], sr), abs=2.0)
+
+
+@pytest.mark.parametrize("format", ["wav", "flac", "ogg", "mp3"])
+@pytest.mark.parametrize("channels", [1, 2, 6])
+def test_channels_round_trip(format, channels):
+    audio = _audio(44100, channels)
+    back = decode_audio(encode_audio(audio, format=format), name="out")
+    expected = 2 if (format == "mp3" and channels > 2) else channels
+    assert back.channels == expected
+    assert back.y.shape[1] == audio.y.shape[1]
+    if expected == channels:
+        assert _corr(back.y, audio.y) > 0.9
+
+
+def test_ogg_multichannel_is_written_in_vorbis_order():
+    # Audio holds WAV order (L R C LFE Ls Rs); a Vorbis player expects L C R Ls Rs LFE.
+    wav_order_hz = [300.0, 500.0, 700.0, 60.0, 900.0, 1100.0]
+    audio = Audio(y=_tones(48000, 1.0, wav_order_hz), sr=48000)
+    data = encode_audio(audio, format="ogg")
+    raw, _ = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    assert [round(_dominant_hz(raw[:, k], 48000)) for k in range(6)] == [300, 700, 500, 900, 1100, 60]
+    # and decode_audio puts it back
+    back = decode_audio(data, name="out")
+    assert [round(_dominant_hz(ch, 48000)) for ch in back.y] == [300, 500, 700, 60, 900, 1100]
+
+
+# --- limits ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sr", "expected"),
+    [(7000, 8000), (11025, 11025), (37000, 32000), (40000, 44100), (88200, 48000), (96000, 48000)],
+)
+def test_mp3_rate_goes_to_the_nearest_allowed(sr, expected):
+    audio = Audio(y=_tones(sr, 0.5, [440.0]), sr=sr)
+    back = decode_audio(encode_audio(audio, format="mp3"), name="out")
+    assert back.sr == expected
+    assert _dominant_hz(back.y[0], expected) == pytest.approx(440.0, abs=3.0)
+
+
+def test_ogg_above_200_khz_is_resampled_not_crashed():
+    # libvorbis segfaults above 200 kHz: this test would kill the interpreter, not fail.
+    audio = Audio(y=_tones(250_000, 0.2, [1000.0, 2000.0]), sr=250_000)
+    back = decode_audio(encode_audio(audio, format="ogg"), name="out")
+    assert back.sr == 192_000
+    assert [round(_dominant_hz(ch, 192_000) / 10) * 10 for ch in back.y] == [1000, 2000]
+
+
+def test_flac_above_its_ceiling_is_resampled():
+    audio = Audio(y=_tones(700_000, 0.05, [1000.0]), sr=700_000)
+    back = decode_audio(encode_audio(audio, format="flac"), name="out")
+    assert back.sr == 384_000
+
+
+def test_flac_more_than_8_channels_is_mixed_to_stereo():
+    audio = Audio(y=_tones(22050, 0.5, [200.0 * (k + 1) for k in range(10)], level=0.2), sr=22050)
+    back = decode_audio(encode_audio(audio, format="flac"), name="out")
+    assert back.channels == 2
+
+
+def test_downmix_5_1_keeps_the_centre_in_both_and_drops_the_lfe():
+    y = np.zeros((6, 22050), dtype=np.float32)
+    y[2] = _tones(22050, 1.0, [440.0])[0]  # centre
+    y[3] = _tones(22050, 1.0, [50.0])[0]  # LFE
+    back = decode_audio(encode_audio(Audio(y=y, sr=22050), format="mp3"), name="out")
+    assert back.channels == 2
+    assert _corr(back.y[0], back.y[1]) > 0.99  # centre: the same in both
+    for ch in back.y:
+        assert _dominant_hz(ch, 22050) == pytest.approx(440.0, abs=2.0)
+        assert 0.25 < np.abs(ch).max() < 0.45  # 0.5 at -3 dB
+
+
+def test_downmix_never_clips():
+    y = np.full((6, 22050), 0.9, dtype=np.float32) * _tones(22050, 1.0, [220.0], level=1.0)
+    back = decode_audio(encode_audio(Audio(y=y, sr=22050), format="mp3"), name="out")
+    assert np.abs(back.y).max() <= 1.0
+    assert np.abs(back.y).max() > 0.8  # scaled to fit, not crushed
+
+
+# --- sample hygiene --------------------------------------------------------------------------------
+
+
+def test_clips_and_cleans_without_touching_the_input():
+    y = np.array([[0.0, 0.5, 1.5, -3.0, np.nan, -0.25]], dtype=np.float32)
+    before = y.copy()
+    back = decode_audio(encode_audio(Audio(y=y, sr=8000), format="wav"), name="out")
+    np.testing.assert_allclose(back.y[0], [0.0, 0.5, 1.0, -1.0, 0.0, -0.25], atol=1 / 32768)
+    np.testing.assert_array_equal(y, before)
+
+
+def test_float64_input_is_fine():
+    audio = _audio(22050, 2)
+    as_float64 = Audio(y=audio.y.astype(np.float64), sr=audio.sr)
+    assert encode_audio(as_float64, format="flac") == encode_audio(audio, format="flac")
+
+
+# --- determinism -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("format", ["wav", "flac", "ogg", "mp3"])
+def test_same_audio_same_bytes(format):
+    audio = _audio(44100, 2)
+    assert encode_audio(audio, format=format) == encode_audio(audio, format=format)
+
+
+def test_same_bytes_in_another_process():
+    """libsndfile seeds the OGG serial number from the clock once per process: compare two."""
+    script = textwrap.dedent(
+        """
+        import hashlib
+        from musicremixer.encode import encode_audio
+        from musicremixer.types import Audio
+        from tests.synth import synthetic_song
+        song = synthetic_song(bpm=240, bars=1, sr=44100, channels=2, seed=2)
+        for fmt in ("wav", "flac", "ogg", "mp3"):
+            print(fmt, hashlib.sha256(encode_audio(Audio(y=song.y, sr=song.sr), format=fmt)).hexdigest())
+        """
+    )
+    env = {"PYTHONPATH": f"{ROOT / 'lib'}:{ROOT}", "PATH": "/usr/bin:/bin"}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+        ).stdout
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+    assert len(runs[0].splitlines()) == 4
+
+
+def _ogg_pages(data: bytes) -> list[bytes]:
+    pages, pos = [], 0
+    while pos < len(data):
+        assert data[pos : pos + 4] == b"OggS"
+        n_segments = data[pos + 26]
+        end = pos + 27 + n_segments + sum(data[pos + 27 : pos + 27 + n_segments])
+        pages.append(data[pos:end])
+        pos = end
+    return pages
+
+
+def _ogg_crc_reference(page: bytes) -> int:
+    """Ogg's CRC-32 the slow, obvious way (polynomial 0x04C11DB7, MSB first, no reflection)."""
+    crc = 0
+    for byte in page:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if crc & 0x80000000 else (crc << 1) & 0xFFFFFFFF
+    return crc
+
+
+def test_ogg_serial_is_rewritten_with_valid_checksums():
+    audio = Audio(y=_tones(8000, 0.5, [440.0]), sr=8000)
+    data = encode_audio(audio, format="ogg")
+    pages = _ogg_pages(data)
+    assert len(pages) >= 3
+    serials = {page[14:18] for page in pages}
+    assert len(serials) == 1
+    for page in pages:
+        zeroed = page[:22] + b"\0\0\0\0" + page[26:]
+        assert int.from_bytes(page[22:26], "little") == _ogg_crc_reference(zeroed)
+    assert pages[-1][5] & 0x04  # end of stream
+    other = encode_audio(Audio(y=_tones(8000, 0.5, [550.0]), sr=8000), format="ogg")
+    assert _ogg_pages(other)[0][14:18] != pages[0][14:18]  # different audio, different serial
+
+
+# --- bad arguments -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("format", ["aac", "WAV", "", "mp4"])
+def test_unknown_format(format):
+    with pytest.raises(ParameterError) as info:
+        encode_audio(_audio(8000, 1), format=format)
+    assert info.value.code == "invalid_parameter"
+    assert repr(format) in str(info.value) and "wav, flac, ogg, mp3" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.zeros(100, dtype=np.float32),
+        np.zeros((2, 0), dtype=np.float32),
+        np.zeros((0, 10), dtype=np.float32),
+    ],
+)
+def test_bad_shapes(y):
+    with pytest.raises(ParameterError, match="channels, n"):
+        encode_audio(Audio(y=y, sr=8000), format="wav")
+
+
+@pytest.mark.parametrize("sr", [0, -44100, 44100.5])
+def test_bad_rate(sr):
+    with pytest.raises(ParameterError, match="sample rate"):
+        encode_audio(Audio(y=np.zeros((1, 10), dtype=np.float32), sr=sr), format="wav")
