@@ -270,3 +270,47 @@ def start_uvicorn(app: Any) -> tuple[Any, threading.Thread, str]:
 def stop_uvicorn(server: Any, thread: threading.Thread) -> None:
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def multipart_body(
+    files: list[tuple[str, bytes, str]], fields: dict[str, str] | None = None, *, field_name: str = "files"
+) -> tuple[bytes, str]:
+    """Encode a multipart/form-data body by hand (for Lambda events); returns (body, Content-Type)."""
+    parts: list[tuple[str, str | tuple[str, bytes, str]]] = list((fields or {}).items())
+    parts += [(field_name, file) for file in files]
+    return multipart_parts(parts)
+
+
+def multipart_parts(parts: list[tuple[str, str | tuple[str, bytes, str]]]) -> tuple[bytes, str]:
+    """Encode ``(name, text)`` and ``(name, (filename, bytes, type))`` parts in this order."""
+    boundary = "musicremixer-test-boundary-7f3a"
+    out = []
+    for name, value in parts:
+        if isinstance(value, str):
+            out.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            )
+        else:
+            filename, data, content_type = value
+            head = (
+                f"--{boundary}\r\nContent-Disposition: form-data; "
+                f'name="{name}"; filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+            )
+            out.append(head.encode() + data + b"\r\n")
+    return b"".join(out) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.fixture(scope="session")
+def short_song() -> bytes:
+    """12 s of 4/4 at 120 BPM, mono, 22.05 kHz, as WAV: quick to remix for real."""
+    from tests.synth import synthetic_song
+
+    return synthetic_song(bpm=120, meter=4, bars=6, sr=22050, channels=1).to_bytes("wav")
+
+
+@pytest.fixture(scope="session")
+def other_song() -> bytes:
+    """16 s of 3/4 at 135 BPM, mono, 22.05 kHz, as WAV (a second, different input)."""
+    from tests.synth import synthetic_song
+
+    return synthetic_song(bpm=135, meter=3, bars=12, sr=22050, channels=1, seed=3).to_bytes("wav")

@@ -1,0 +1,119 @@
+"""Request models: the remix options, and the JSON body that adds the URLs.
+
+The same options arrive as JSON fields or as multipart form fields; both are validated by
+:class:`RemixOptions`, so the rules and the error messages are the same either way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+# The library's FORMATS and MAX_DURATION, repeated so that importing the app does not import
+# numpy (cold start, DESIGN.md §3); tests/functions/test_models.py checks that they agree.
+FORMATS = ("wav", "flac", "ogg", "mp3")
+MAX_DURATION_S = 3600.0
+MAX_URL_CHARS = 2048
+
+Format = Literal["wav", "flac", "ogg", "mp3"]
+
+
+class RemixOptions(BaseModel):
+    """Options of a remix (``/analyze`` accepts and ignores ``format``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duration: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_DURATION_S,
+        description="Length of the remix in seconds; omit for the songs' total length.",
+        examples=[60.0],
+    )
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**63 - 1,
+        description="Seed of the walk; the same inputs and seed give the same bytes. Omit for a random one "
+        "(the response's X-Remix-Seed header says which).",
+        examples=[7],
+    )
+    jumpiness: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="How often the remix jumps; 0 plays the song as it is."
+    )
+    format: Format = Field(default="wav", description="Encoding of the audio.")
+
+    @field_validator("duration", "seed", "jumpiness", mode="before")
+    @classmethod
+    def _not_a_bool(cls, value: Any) -> Any:
+        # pydantic's lax mode reads true as 1; a boolean here is a mistake, not a number.
+        if isinstance(value, bool):
+            raise ValueError("expected a number, not true or false")
+        return value
+
+
+class RemixJSON(RemixOptions):
+    """The JSON body: ``{"urls": [...]}`` (the original service's request) plus the options."""
+
+    urls: list[str] = Field(
+        min_length=1,
+        description="http(s) URLs of the songs (public addresses only).",
+        examples=[["https://example.com/song.wav"]],
+    )
+
+    @field_validator("urls")
+    @classmethod
+    def _urls_short(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if len(url) > MAX_URL_CHARS:
+                raise ValueError(f"a URL is {len(url)} characters long; the limit is {MAX_URL_CHARS}")
+        return urls
+
+
+class RemixForm(RemixOptions):
+    """The options as multipart form fields: empty fields count as absent (HTML forms send them)."""
+
+    @field_validator("duration", "seed", "jumpiness", "format", mode="before")
+    @classmethod
+    def _empty_is_absent(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return cls.model_fields[info.field_name or ""].default
+        return value
+
+
+JSON_FIELDS = ("urls", *RemixOptions.model_fields)
+FORM_FIELDS = ("files", "urls", *RemixOptions.model_fields)
+
+
+def multipart_schema() -> dict[str, Any]:
+    """The OpenAPI schema of the multipart form (FastAPI cannot declare two body types for one route)."""
+    options = {
+        name: _without_null(schema) for name, schema in RemixOptions.model_json_schema()["properties"].items()
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "files": {
+                "type": "array",
+                "items": {"type": "string", "format": "binary"},
+                "description": "One or more audio files (WAV, FLAC, OGG, MP3).",
+            },
+            "urls": {
+                "type": "array",
+                "items": {"type": "string", "maxLength": MAX_URL_CHARS},
+                "description": "Songs to fetch as well, one field per URL.",
+            },
+            **options,
+        },
+        "additionalProperties": False,
+    }
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    # A form field is absent or a string; "null" has no spelling in multipart.
+    branches = [branch for branch in schema.get("anyOf", []) if branch.get("type") != "null"]
+    if len(branches) != 1:
+        return schema
+    rest = {key: value for key, value in schema.items() if key not in ("anyOf", "default")}
+    return {**branches[0], **rest}

@@ -1,0 +1,220 @@
+"""The remix as an HTTP response, within the size a Lambda response can carry.
+
+``POST /remix`` answers with the audio bytes, or, when the client's ``Accept`` asks for JSON and not
+audio, with ``{"plan": ..., "audio": {"media_type", "filename", "base64"}}``: the page gets the very
+plan it plays in one response. ``MAX_RESPONSE_BYTES`` bounds the audio; the JSON body may be at most
+as large as that many bytes become in base64 (what Lambda sends for the binary response: 6.0 MB for
+the default 4.5 MB). Oversize answers are a 413 ``response_too_large`` that names what would fit;
+WAV sizes are computed before rendering, every format is checked after encoding.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from fastapi.responses import Response
+
+from functions.errors import ApiError
+
+WAV_HEADER_BYTES = 44
+WAV_BYTES_PER_SAMPLE = 2  # the library writes 16-bit PCM WAV
+_ESTIMATE_SLACK = 1.02  # refuse before rendering only when clearly over: the walk may end a little short
+_SMALLER_FORMATS = {
+    "wav": "format=mp3 or ogg",
+    "flac": "format=mp3 or ogg",
+    "mp3": "format=ogg",
+    "ogg": "format=mp3",
+}
+_JSON_ENVELOPE_BYTES = 256  # the keys, media type and file name around the base64
+
+
+@dataclass(frozen=True)
+class SourceShape:
+    """What the output will be like before rendering: the first source's rate and channels, total length."""
+
+    sample_rate: int
+    channels: int
+    seconds: float
+
+
+def wants_json(accept: str | None) -> bool:
+    """True when ``Accept`` lists ``application/json`` and no audio type (``audio/*`` or a specific one).
+
+    ``*/*`` asks for nothing in particular: the default, audio, is sent.
+    """
+    json_wanted = audio_wanted = False
+    for item in (accept or "").split(","):
+        media_type, *params = (part.strip() for part in item.split(";"))
+        if _quality(params) <= 0:
+            continue
+        media_type = media_type.lower()
+        json_wanted |= media_type == "application/json"
+        audio_wanted |= media_type.startswith("audio/")
+    return json_wanted and not audio_wanted
+
+
+def _quality(params: Sequence[str]) -> float:
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 1.0
+    return 1.0
+
+
+def download_name(first_name: str, seed: int, fmt: str) -> str:
+    """``<first input's stem>-remix-<seed>.<ext>``, reduced to characters safe in a header."""
+    stem = PurePosixPath(first_name.replace("\\", "/")).stem
+    safe = re.sub(r"[^A-Za-z0-9._()+-]+", "_", stem).strip("._")[:80] or "song"
+    return f"{safe}-remix-{seed}.{fmt}"
+
+
+def json_body_limit(max_response_bytes: int) -> int:
+    """Most bytes of a JSON ``/remix`` body: ``max_response_bytes`` of audio, as base64."""
+    return 4 * math.ceil(max_response_bytes / 3)
+
+
+def wav_bytes(seconds: float, sample_rate: int, channels: int) -> int:
+    """Exact size of a 16-bit PCM WAV file of this length, rate and channel count."""
+    return WAV_HEADER_BYTES + round(seconds * sample_rate) * channels * WAV_BYTES_PER_SAMPLE
+
+
+def probe_sources(sources: Sequence[tuple[str, bytes]]) -> SourceShape | None:
+    """Read the sources' headers (not their samples) for :func:`check_estimate`; ``None`` if unsure.
+
+    A source the probe cannot read is left to the library, whose decoder says what is wrong with it.
+    """
+    try:
+        import soundfile  # lazy: keeps the app's import light
+
+        infos = [soundfile.info(io.BytesIO(data)) for _name, data in sources]
+    except Exception:  # any unreadable header: no estimate, the library will judge
+        return None
+    if not infos or any(info.samplerate <= 0 or info.frames <= 0 for info in infos):
+        return None
+    return SourceShape(
+        sample_rate=int(infos[0].samplerate),
+        channels=int(infos[0].channels),
+        seconds=sum(info.frames / info.samplerate for info in infos),
+    )
+
+
+def check_estimate(
+    shape: SourceShape | None, *, fmt: str, duration: float | None, max_response_bytes: int, as_json: bool
+) -> None:
+    """Refuse a WAV remix that cannot fit before spending the time to render it."""
+    if shape is None or fmt != "wav":
+        return
+    seconds = duration if duration is not None else shape.seconds
+    size = wav_bytes(seconds, shape.sample_rate, shape.channels)
+    limit = json_body_limit(max_response_bytes) if as_json else max_response_bytes
+    sent = _base64_length(size) if as_json else size
+    if sent > limit * _ESTIMATE_SLACK:
+        usable = _usable_audio_bytes(max_response_bytes, as_json=as_json, plan_bytes=0)
+        fits = (usable - WAV_HEADER_BYTES) / (shape.sample_rate * shape.channels * WAV_BYTES_PER_SAMPLE)
+        raise ApiError(
+            "response_too_large",
+            too_large_detail(
+                fmt=fmt, seconds=seconds, size=sent, limit=limit, fits_seconds=fits, as_json=as_json
+            ),
+        )
+
+
+def build_response(result: Any, *, first_name: str, as_json: bool, max_response_bytes: int) -> Response:
+    """The response for a :class:`musicremixer.RemixResult`: audio, or the JSON envelope with the plan."""
+    filename = download_name(first_name, result.seed, result.format)
+    headers = {"X-Remix-Seed": str(result.seed), "X-Remix-Duration": f"{result.duration:.3f}"}
+    if as_json:
+        plan = dumps(result.plan)
+        audio = dumps(
+            {
+                "media_type": result.media_type,
+                "filename": filename,
+                "base64": base64.b64encode(result.data).decode("ascii"),
+            }
+        )
+        body = f'{{"plan":{plan},"audio":{audio}}}'.encode()
+        limit = json_body_limit(max_response_bytes)
+        if len(body) > limit:
+            usable = _usable_audio_bytes(max_response_bytes, as_json=True, plan_bytes=len(plan))
+            _refuse(result, size=len(body), limit=limit, usable=usable, as_json=True)
+        return Response(body, media_type="application/json", headers=headers)
+    if len(result.data) > max_response_bytes:
+        _refuse(
+            result, size=len(result.data), limit=max_response_bytes, usable=max_response_bytes, as_json=False
+        )
+    headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(result.data, media_type=result.media_type, headers=headers)
+
+
+def plan_response(plan: dict[str, Any]) -> Response:
+    """``/analyze``'s answer: the plan, with its seed also in a header."""
+    headers = {"X-Remix-Seed": str(plan.get("seed", ""))}
+    return Response(dumps(plan).encode(), media_type="application/json", headers=headers)
+
+
+def dumps(data: Any) -> str:
+    """Compact JSON; numpy scalars and arrays (should the plan carry any) become plain numbers and lists."""
+    return json.dumps(data, separators=(",", ":"), allow_nan=False, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def too_large_detail(
+    *, fmt: str, seconds: float, size: int, limit: int, fits_seconds: float, as_json: bool
+) -> str:
+    """What was too large and what fits.
+
+    E.g. "A 180 s WAV is 31.8 MB; the limit is 4.5 MB: ask for format=mp3 or ogg, or a duration under 25 s."
+    """
+    what = f"A {seconds:.0f} s {fmt.upper()}" + (" as base64 in JSON" if as_json else "")
+    shorter = (
+        f"a duration under {math.floor(fits_seconds)} s" if fits_seconds >= 1 else "a much shorter duration"
+    )
+    return f"{what} is {_mb(size)}; the limit is {_mb(limit)}: ask for {_SMALLER_FORMATS[fmt]}, or {shorter}."
+
+
+def _refuse(result: Any, *, size: int, limit: int, usable: int, as_json: bool) -> None:
+    # Encoded size grows about linearly with length, so the length that fits scales with the budget.
+    fits = result.duration * usable / max(len(result.data), 1)
+    raise ApiError(
+        "response_too_large",
+        too_large_detail(
+            fmt=result.format,
+            seconds=result.duration,
+            size=size,
+            limit=limit,
+            fits_seconds=fits,
+            as_json=as_json,
+        ),
+    )
+
+
+def _usable_audio_bytes(max_response_bytes: int, *, as_json: bool, plan_bytes: int) -> int:
+    """Most audio bytes that fit: all of ``max_response_bytes``, or in JSON what base64 leaves of its body."""
+    if not as_json:
+        return max_response_bytes
+    room = json_body_limit(max_response_bytes) - plan_bytes - _JSON_ENVELOPE_BYTES
+    return max(0, min(max_response_bytes, room * 3 // 4))
+
+
+def _base64_length(n_bytes: int) -> int:
+    return 4 * math.ceil(n_bytes / 3)
+
+
+def _mb(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB"

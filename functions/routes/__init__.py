@@ -1,0 +1,1 @@
+"""The API's routers: ``remix`` (POST /remix), ``analyze`` (POST /analyze), ``meta`` (health, limits)."""

@@ -1,0 +1,46 @@
+"""``GET /health`` and ``GET /limits``: is the function up, and what it accepts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from functions.models import FORMATS, MAX_DURATION_S
+from functions.settings import Settings, get_settings
+
+router = APIRouter(tags=["meta"])
+
+# Declared as plain schemas, not response models: a response model costs FastAPI a 150 ms import of
+# pydantic.v1 at start (its compatibility check), and a cold start is an import-graph problem.
+_HEALTH = {"type": "object", "properties": {"status": {"const": "ok"}, "version": {"type": "string"}}}
+_LIMITS = {
+    "type": "object",
+    "properties": {
+        "max_inputs": {"type": "integer"},
+        "max_input_bytes": {"type": "integer"},
+        "max_input_seconds": {"type": "number"},
+        "max_response_bytes": {"type": "integer"},
+        "fetch_timeout_s": {"type": "number"},
+        "formats": {"type": "array", "items": {"type": "string"}},
+        "max_duration_s": {"type": "number"},
+    },
+}
+
+
+def _json(schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {"application/json": {"schema": schema}}}}
+
+
+@router.get("/health", summary="Is the function up", response_model=None, responses=_json(_HEALTH))
+def get_health() -> dict[str, str]:
+    """``{"status": "ok", "version": ...}``."""
+    from musicremixer import __version__  # lazy: the package's import pulls numpy (cold start)
+
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/limits", summary="The limits in force", response_model=None, responses=_json(_LIMITS))
+def get_limits(settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
+    """The limits, so clients can adapt: inputs, bytes, seconds, response bytes and formats."""
+    return {**settings.limits(), "formats": list(FORMATS), "max_duration_s": MAX_DURATION_S}

@@ -1,0 +1,72 @@
+"""``POST /remix``: the remix as audio, or as JSON carrying the plan and the audio together."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from functions.errors import from_library_error
+from functions.inputs import RemixInputs, load_sources, read_remix_request
+from functions.responses import build_response, check_estimate, probe_sources, wants_json
+from functions.routes.openapi import ERROR_RESPONSES, request_body
+from functions.settings import Settings, get_settings
+
+router = APIRouter(tags=["remix"])
+
+_AUDIO_CONTENT = {
+    f"audio/{name}": {"schema": {"type": "string", "format": "binary"}}
+    for name in ("wav", "flac", "ogg", "mpeg")
+}
+
+
+@router.post(
+    "/remix",
+    summary="Remix one or more songs",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The remix. Audio by default, with Content-Disposition, X-Remix-Seed and "
+            "X-Remix-Duration headers; with `Accept: application/json`, "
+            '`{"plan": {...}, "audio": {"media_type", "filename", "base64"}}`.',
+            "content": {**_AUDIO_CONTENT, "application/json": {}},
+        },
+        **ERROR_RESPONSES,
+    },
+    openapi_extra=request_body(),
+)
+async def post_remix(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+    """Remix the songs at ``urls`` (JSON) or the uploaded ``files`` (multipart) into one new arrangement."""
+    inputs = await read_remix_request(request, settings)
+    as_json = wants_json(request.headers.get("accept"))
+    # Fetching and remixing block: a worker thread each, so concurrent requests run side by side.
+    return await run_in_threadpool(_remix, inputs, settings, as_json)
+
+
+def _remix(inputs: RemixInputs, settings: Settings, as_json: bool) -> Response:
+    import musicremixer  # lazy: the engine's import is the cold start (DESIGN.md §3)
+
+    loaded = load_sources(inputs, settings)
+    options = inputs.options
+    check_estimate(
+        probe_sources(loaded),
+        fmt=options.format,
+        duration=options.duration,
+        max_response_bytes=settings.max_response_bytes,
+        as_json=as_json,
+    )
+    try:
+        result = musicremixer.remix(
+            [musicremixer.SourceFile(name, data) for name, data in loaded],
+            duration=options.duration,
+            seed=options.seed,
+            jumpiness=options.jumpiness,
+            format=options.format,
+            max_input_seconds=settings.max_input_seconds,
+        )
+    except musicremixer.MusicRemixerError as exc:
+        raise from_library_error(exc) from None
+    return build_response(
+        result, first_name=loaded[0][0], as_json=as_json, max_response_bytes=settings.max_response_bytes
+    )

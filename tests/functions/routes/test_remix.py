@@ -1,0 +1,226 @@
+"""POST /remix: inputs in, audio (or the plan and audio as JSON) out; errors mapped, sizes bounded.
+
+The first group replaces the library (``fake_library``) to test routing; the second remixes for real.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+import soundfile as sf
+
+import musicremixer
+from functions.responses import wav_bytes
+from tests.functions.conftest import multipart_parts
+from tests.functions.test_inputs import assert_error
+
+# --- routing, with the library replaced -------------------------------------------------------------
+
+
+def test_the_original_request_returns_wav(make_client, fake_library, audio_server) -> None:
+    url = audio_server.serve("/music/Song.wav", b"RIFF-song-bytes")
+    response = make_client(allow_private_urls=True).post("/remix", json={"urls": [url]})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "audio/wav"
+    assert response.headers["content-disposition"] == 'attachment; filename="Song-remix-42.wav"'
+    assert response.headers["x-remix-seed"] == "42" and response.headers["x-remix-duration"] == "12.500"
+    assert (
+        response.content
+        == fake_library.remix(
+            [musicremixer.SourceFile("Song.wav", b"RIFF-song-bytes")], seed=42, format="wav"
+        ).data
+    )
+    assert fake_library.calls[0]["sources"] == [("Song.wav", b"RIFF-song-bytes")]
+
+
+def test_options_and_limits_reach_the_library(make_client, fake_library, audio_server) -> None:
+    url = audio_server.serve("/a.mp3", b"ID3-bytes", content_type="audio/mpeg")
+    client = make_client(allow_private_urls=True, max_input_seconds=321.0)
+    body = {"urls": [url], "duration": 30, "seed": 9, "jumpiness": 0.25, "format": "mp3"}
+    response = client.post("/remix", json=body)
+    assert response.status_code == 200 and response.headers["content-type"] == "audio/mpeg"
+    assert response.headers["content-disposition"] == 'attachment; filename="a-remix-9.mp3"'
+    call = fake_library.calls[0]
+    assert (call["duration"], call["seed"], call["jumpiness"], call["format"]) == (30.0, 9, 0.25, "mp3")
+    assert call["max_input_seconds"] == 321.0
+
+
+def test_uploads_and_urls_keep_their_order(make_client, fake_library, audio_server) -> None:
+    url = audio_server.serve("/second.wav", b"RIFF-2")
+    body, content_type = multipart_parts(
+        [
+            ("files", ("first.wav", b"RIFF-1", "audio/wav")),
+            ("seed", "4"),
+            ("urls", url),
+            ("files", ("third.flac", b"fLaC-3", "audio/flac")),
+        ]
+    )
+    response = make_client(allow_private_urls=True).post(
+        "/remix", content=body, headers={"content-type": content_type}
+    )
+    assert response.status_code == 200
+    sources = fake_library.calls[0]["sources"]
+    assert sources == [("first.wav", b"RIFF-1"), ("second.wav", b"RIFF-2"), ("third.flac", b"fLaC-3")]
+    assert response.headers["content-disposition"] == 'attachment; filename="first-remix-4.wav"'
+
+
+def test_asking_for_json_returns_the_plan_with_the_audio(client, fake_library) -> None:
+    files = [("files", ("a.wav", b"RIFF-a", "audio/wav"))]
+    audio = client.post("/remix", files=files, data={"seed": "3"})
+    envelope = client.post("/remix", files=files, data={"seed": "3"}, headers={"accept": "application/json"})
+    assert envelope.status_code == 200 and envelope.headers["content-type"] == "application/json"
+    body = envelope.json()
+    assert body["plan"] == fake_library.plan(3)
+    assert body["audio"] == {
+        "media_type": "audio/wav",
+        "filename": "a-remix-3.wav",
+        "base64": base64.b64encode(audio.content).decode(),
+    }
+    assert envelope.headers["x-remix-seed"] == "3"
+
+
+def test_a_remix_too_large_for_the_response_is_a_413(make_client, fake_library) -> None:
+    fake_library.size = 5000
+    response = make_client(max_response_bytes=4000).post(
+        "/remix", files=[("files", ("a.mp3", b"ID3", "audio/mpeg"))]
+    )
+    assert "the limit is 0.0 MB" in assert_error(response, 413, "response_too_large")["detail"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (musicremixer.ParameterError("duration=5000 is out of range"), 422, "invalid_parameter"),
+        (musicremixer.DecodeError('"a.wav" is not audio'), 415, "undecodable_audio"),
+        (musicremixer.InputTooLongError('"a.wav" is 900 s long'), 413, "input_too_long"),
+        (musicremixer.NotRemixableError('"a.wav" is silent'), 422, "not_remixable"),
+        (musicremixer.MusicRemixerError("something the library refused"), 422, "remix_error"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/remix", "/analyze"])
+def test_library_errors_map_to_their_status(client, fake_library, path, error, status, code) -> None:
+    fake_library.error = error
+    response = client.post(path, files=[("files", ("a.wav", b"RIFF", "audio/wav"))])
+    assert assert_error(response, status, code)["detail"] == str(error)
+
+
+def test_a_bug_is_a_json_500_not_a_platform_page(client, fake_library) -> None:
+    fake_library.error = ZeroDivisionError("a bug")
+    response = client.post("/remix", files=[("files", ("a.wav", b"RIFF", "audio/wav"))])
+    body = assert_error(response, 500, "internal_error")
+    assert "a bug" not in body["detail"]  # internals stay in the log
+
+
+@pytest.mark.parametrize(
+    ("path", "setup", "status", "code"),
+    [
+        ("/missing.wav", None, 502, "fetch_failed"),
+        ("/page", (b"<html><body>a player</body></html>", "text/html; charset=utf-8"), 415, "not_audio"),
+    ],
+)
+def test_fetch_errors_reach_the_client(
+    make_client, fake_library, audio_server, path, setup, status, code
+) -> None:
+    if setup:
+        audio_server.serve(path, *setup)
+    response = make_client(allow_private_urls=True).post("/remix", json={"urls": [audio_server.url(path)]})
+    assert audio_server.url(path) in assert_error(response, status, code)["detail"]
+    assert fake_library.calls == []
+
+
+def test_a_slow_url_is_a_504(make_client, fake_library, audio_server) -> None:
+    audio_server.routes["/slow.wav"] = lambda handler: audio_server.stop.wait(5)
+    client = make_client(allow_private_urls=True, fetch_timeout_s=0.5)
+    assert_error(client.post("/remix", json={"urls": [audio_server.url("/slow.wav")]}), 504, "fetch_timeout")
+
+
+def test_a_fetched_input_over_the_byte_limit_is_a_413(make_client, fake_library, audio_server) -> None:
+    url = audio_server.serve("/big.wav", b"RIFF" + b"\0" * 5000)
+    response = make_client(allow_private_urls=True, max_input_bytes=1000).post("/remix", json={"urls": [url]})
+    assert_error(response, 413, "input_too_large")
+
+
+# --- for real ---------------------------------------------------------------------------------------
+
+
+def upload(client, song: bytes, *, name: str = "song.wav", headers: dict | None = None, **fields):
+    data = {key: str(value) for key, value in fields.items()}
+    return client.post(
+        "/remix", files=[("files", (name, song, "audio/wav"))], data=data, headers=headers or {}
+    )
+
+
+def test_a_real_remix_is_a_playable_wav_of_the_length_asked(client, short_song) -> None:
+    response = upload(client, short_song, seed=11, duration=10)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "audio/wav"
+    assert response.headers["content-disposition"] == 'attachment; filename="song-remix-11.wav"'
+    y, sr = sf.read(io.BytesIO(response.content))
+    assert sr == 22050 and y.ndim == 1
+    assert len(y) / sr == pytest.approx(float(response.headers["x-remix-duration"]), abs=1e-3)
+    assert len(y) / sr == pytest.approx(10, abs=0.6)
+    # The size estimate made before rendering is exact for WAV.
+    assert len(response.content) == wav_bytes(len(y) / sr, sr, 1)
+
+
+def test_the_same_seed_gives_the_same_bytes_and_the_seed_is_reported(client, short_song) -> None:
+    first, again = upload(client, short_song, seed=5), upload(client, short_song, seed=5)
+    assert first.content == again.content
+    unseeded = upload(client, short_song)
+    seed = int(unseeded.headers["x-remix-seed"])
+    assert upload(client, short_song, seed=seed).content == unseeded.content
+
+
+def test_a_url_and_an_upload_of_the_same_song_give_the_same_remix(
+    make_client, audio_server, short_song
+) -> None:
+    client = make_client(allow_private_urls=True)
+    url = audio_server.serve("/song.wav", short_song)
+    by_url = client.post("/remix", json={"urls": [url], "seed": 8, "format": "flac"})
+    by_upload = upload(client, short_song, seed=8, format="flac")
+    assert by_url.status_code == 200 and by_url.headers["content-type"] == "audio/flac"
+    assert by_url.content == by_upload.content
+
+
+def test_the_json_remix_carries_the_very_plan_it_plays(client, short_song) -> None:
+    envelope = upload(client, short_song, seed=21, headers={"accept": "application/json"}).json()
+    audio = upload(client, short_song, seed=21)
+    plan = client.post(
+        "/analyze", files=[("files", ("song.wav", short_song, "audio/wav"))], data={"seed": "21"}
+    ).json()
+    assert base64.b64decode(envelope["audio"]["base64"]) == audio.content
+    assert envelope["plan"] == plan
+    assert envelope["plan"]["seed"] == 21
+    assert envelope["plan"]["duration"] == pytest.approx(float(audio.headers["x-remix-duration"]))
+
+
+def test_a_wav_too_large_is_refused_before_rendering(make_client, short_song, monkeypatch) -> None:
+    rendered = []
+    monkeypatch.setattr(musicremixer, "remix", lambda *a, **k: rendered.append(1))
+    response = upload(make_client(max_response_bytes=200_000), short_song, duration=60)
+    detail = assert_error(response, 413, "response_too_large")["detail"]
+    assert (
+        detail
+        == "A 60 s WAV is 2.6 MB; the limit is 0.2 MB: ask for format=mp3 or ogg, or a duration under 4 s."
+    )
+    assert rendered == []
+
+
+def test_an_encoded_remix_too_large_is_refused_with_what_fits(make_client, short_song) -> None:
+    response = upload(make_client(max_response_bytes=40_000), short_song, format="mp3", seed=1)
+    detail = assert_error(response, 413, "response_too_large")["detail"]
+    assert detail.startswith(
+        "A 12 s MP3 is 0.1 MB; the limit is 0.0 MB: ask for format=ogg, or a duration under"
+    )
+
+
+def test_real_library_errors(make_client, short_song) -> None:
+    from tests.synth import silence
+    from tests.synth import wav_bytes as synth_wav
+
+    client = make_client(max_input_seconds=5)
+    assert_error(upload(client, short_song), 413, "input_too_long")
+    assert_error(upload(client, b"RIFF" + b"x" * 100, name="junk.wav"), 415, "undecodable_audio")
+    assert_error(upload(client, synth_wav(silence(3), 22050), name="quiet.wav"), 422, "not_remixable")
