@@ -167,6 +167,17 @@ def test_clips_and_cleans_without_touching_the_input():
     np.testing.assert_array_equal(y, before)
 
 
+def test_nan_does_not_spread_through_the_resampler():
+    audio = Audio(y=_tones(96000, 0.5, [440.0, 660.0]), sr=96000)
+    y = audio.y.copy()
+    y[:, 20000] = np.nan
+    clean = decode_audio(encode_audio(audio, format="mp3"), name="out")
+    dirty = decode_audio(encode_audio(Audio(y=y, sr=96000), format="mp3"), name="out")
+    assert dirty.sr == 48000
+    # One zeroed sample among 48,000 leaves the waveform as it was, not a hole.
+    assert _corr(dirty.y, clean.y) > 0.999
+
+
 def test_float64_input_is_fine():
     audio = _audio(22050, 2)
     as_float64 = Audio(y=audio.y.astype(np.float64), sr=audio.sr)
