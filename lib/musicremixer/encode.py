@@ -111,20 +111,21 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
     if not (isinstance(sr, int | np.integer) and sr > 0):
         raise ParameterError(f"Cannot encode at sr={sr!r}: the sample rate must be a whole number of Hz > 0.")
     sr = int(sr)
-    if y.shape[0] > _MAX_CHANNELS[format]:
-        y = _downmix_to_stereo(y)
-    target = _supported_rate(sr, format)
-    # soundfile wants (n, channels) C-ordered frames: the clip writes that copy (so the caller's
-    # array is never touched) and resampling, which takes the same layout, comes after.
+    # soundfile wants (n, channels) C-ordered frames. The clip writes that copy (so the caller's
+    # array is never touched); NaN goes before anything mixes samples (the downmix, the resampler's
+    # filter), which would spread it.
     frames = np.empty((y.shape[1], y.shape[0]), dtype=np.float32)
     np.clip(y.T, -1.0, 1.0, out=frames)
+    np.nan_to_num(frames, copy=False, nan=0.0)
+    if frames.shape[1] > _MAX_CHANNELS[format]:
+        frames = _downmix_to_stereo(frames)
+    target = _supported_rate(sr, format)
     if target != sr:
         import soxr  # only needed for the few rates a format can't take
 
         frames = soxr.resample(frames, sr, target, quality="HQ")
         np.clip(frames, -1.0, 1.0, out=frames)  # the resampler's filter can overshoot
         sr = target
-    np.nan_to_num(frames, copy=False, nan=0.0)
     if format == "ogg" and frames.shape[1] in _WAV_TO_VORBIS:
         frames = np.ascontiguousarray(frames[:, list(_WAV_TO_VORBIS[frames.shape[1]])])
     data = _write(frames, sr, *_CODECS[format], chunked=format in ("ogg", "mp3"))
@@ -144,22 +145,23 @@ def _supported_rate(sr: int, format: str) -> int:
     return sr
 
 
-def _downmix_to_stereo(y: np.ndarray) -> np.ndarray:
-    """Mix ``(channels, n)`` down to ``(2, n)``, scaled down only if the sum would clip.
+def _downmix_to_stereo(frames: np.ndarray) -> np.ndarray:
+    """Mix ``(n, channels)`` frames down to ``(n, 2)``, scaled down only if the sum would clip.
 
     Known WAV layouts (3 to 8 channels) use the ITU-style matrix in ``_DOWNMIX``; other counts put
     channel 0 left, channel 1 right and the rest in both at -3 dB.
     """
-    channels = y.shape[0]
+    channels = frames.shape[1]
     if channels in _DOWNMIX:
         matrix = np.array(_DOWNMIX[channels], dtype=np.float32)
     else:
         matrix = np.full((2, channels), _H, dtype=np.float32)
         matrix[:, :2] = ((1, 0), (0, 1))
-    stereo = matrix @ y.astype(np.float32, copy=False)
+    stereo = np.ascontiguousarray(frames @ matrix.T)
     peak = float(np.max(np.abs(stereo)))
     if peak > 1.0:
         stereo *= np.float32(1.0 / peak)
+        np.clip(stereo, -1.0, 1.0, out=stereo)  # float32 rounding can leave a step above 1
     return stereo
 
 
