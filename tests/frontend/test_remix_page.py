@@ -212,3 +212,27 @@ def test_phone_sized_screen(browser, server, small_song_wav, tmp_path: Path, art
         page.screenshot(path=artifacts / "remix-page-phone.png", full_page=True)
     finally:
         context.close()
+
+
+def test_dropped_files_join_the_list(page, server):
+    RemixPage(page, server.url).open()
+    drop_zone = page.locator("#drop-zone")
+    transfer = page.evaluate_handle(
+        """() => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([new Uint8Array(2000)], "first.wav", {type: "audio/wav"}));
+            transfer.items.add(new File([new Uint8Array(3000)], "second.mp3", {type: "audio/mpeg"}));
+            return transfer;
+        }"""
+    )
+    drop_zone.dispatch_event("dragenter", {"dataTransfer": transfer})
+    expect(drop_zone).to_have_class(re.compile("dragging"))
+    drop_zone.dispatch_event("drop", {"dataTransfer": transfer})
+    expect(drop_zone).not_to_have_class(re.compile("dragging"))
+    chosen = page.get_by_role("list", name="Chosen files")
+    expect(chosen.get_by_role("listitem")).to_have_count(2)
+    expect(chosen).to_contain_text("first.wav")
+    expect(chosen).to_contain_text("second.mp3")
+    page.get_by_role("button", name="Remove first.wav").click()
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+    expect(page.get_by_role("button", name="Remove second.mp3")).to_be_focused()
