@@ -10,8 +10,8 @@ libsndfile is forgiving where we want to be strict, so a few checks are ours:
   silently to the part that is there; we compare the ``data`` chunk's size with the bytes present;
 - an OGG cut short decodes to the complete pages; we check that the last page is whole and marks
   the end of the stream;
-- FLAC and MP3 (with a Xing/LAME length tag) know their length up front; we compare it with what
-  decoded.
+- FLAC, AIFF and MP3 (with a Xing/LAME length tag) know their length up front; we compare it
+  with what decoded.
 """
 
 from __future__ import annotations
@@ -139,10 +139,9 @@ def decode_audio(data: bytes, *, name: str = "input", max_seconds: float | None 
     n = y.shape[1]
     if n == 0:
         raise DecodeError(f'"{name}" holds no audio (0 samples of {kind}): send a file with sound in it.')
-    if header_frames is not None and _length_is_exact(major, data):
-        missing = (header_frames - n) / sr
-        if missing > _CUT_TOLERANCE_S:
-            raise _cut_off(name, header_frames / sr, n / sr)
+    promised = _promised_frames(major, data, header_frames)
+    if promised is not None and (promised - n) / sr > _CUT_TOLERANCE_S:
+        raise _cut_off(name, promised / sr, n / sr)
     if major == "OGG" and channels in _VORBIS_TO_WAV:
         y = y[list(_VORBIS_TO_WAV[channels])]
     y = _sanitize(y, subtype)
@@ -323,19 +322,39 @@ def _ogg_cut_off(name: str) -> DecodeError:
     )
 
 
-def _length_is_exact(major_format: str, data: bytes) -> bool:
-    """Whether libsndfile's frame count is the header's promise (not an estimate or a recount).
+def _promised_frames(major_format: str, data: bytes, header_frames: int | None) -> int | None:
+    """How many frames the file's header promises, where it does and libsndfile doesn't recount.
 
-    WAV and OGG lengths are recounted from what is present (checked above instead); an MP3's is
-    exact only when a Xing/Info (LAME) tag records it, and otherwise estimated from the bitrate.
+    WAV and OGG are checked on the bytes before decoding instead. libsndfile's count for AIFF is
+    recounted from the bytes present, so it is read from the COMM chunk here. An MP3's count is the
+    promise only when a Xing/Info (LAME) tag records it; otherwise it is estimated from the bitrate.
+    FLAC's comes from STREAMINFO. (W64 and AU recount too and are not checked.)
     """
-    if major_format in ("WAV", "WAVEX", "RF64", "OGG"):
-        return False
+    if major_format in ("WAV", "WAVEX", "RF64", "OGG", "W64", "AU"):
+        return None
+    if major_format == "AIFF":
+        return _aiff_frames(data)
     if major_format == "MP3":
         start = _id3v2_size(data)
         first_frame = data[start : start + 4096]
-        return b"Xing" in first_frame or b"Info" in first_frame
-    return True
+        if b"Xing" not in first_frame and b"Info" not in first_frame:
+            return None
+    return header_frames
+
+
+def _aiff_frames(data: bytes) -> int | None:
+    """``numSampleFrames`` from an AIFF/AIFC file's COMM chunk (big-endian IFF chunks)."""
+    if len(data) < 12 or data[:4] != b"FORM" or data[8:12] not in (b"AIFF", b"AIFC"):
+        return None
+    pos = 12
+    while pos + 8 <= len(data):
+        chunk_id = data[pos : pos + 4]
+        (size,) = struct.unpack_from(">I", data, pos + 4)
+        if chunk_id == b"COMM" and pos + 14 <= len(data):
+            (frames,) = struct.unpack_from(">I", data, pos + 10)  # after channels (2 bytes)
+            return frames
+        pos += 8 + size + (size & 1)
+    return None
 
 
 def _id3v2_size(data: bytes) -> int:

@@ -84,7 +84,7 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
         ``y`` of shape ``(channels, n)`` with ``n >= 1``, at rate ``sr``. Samples outside [-1, 1]
         are clipped; NaN becomes 0.
     format : {'wav', 'flac', 'ogg', 'mp3'}
-        WAV (16-bit PCM), FLAC (16-bit), OGG Vorbis (quality 0.4, about 110 kb/s for stereo music)
+        WAV (16-bit PCM), FLAC (16-bit), OGG Vorbis (quality 0.4, roughly 100 kb/s for stereo music)
         or MP3 (libsndfile's LAME defaults, variable bitrate around 120 kb/s). See the module notes
         for the rates and channel counts each takes.
 

@@ -152,6 +152,13 @@ def test_aiff_is_read_too():
     assert audio.y.shape == song.y.shape
 
 
+def test_truncated_aiff():
+    buffer = io.BytesIO()
+    sf.write(buffer, _song(22050, 2, bars=4).y.T, 22050, format="AIFF", subtype="PCM_16")
+    data = buffer.getvalue()
+    _expect(DecodeError, data[: len(data) // 2], "cut off", "2.0 s")
+
+
 def test_accepts_any_bytes_like(click_120):
     data = click_120.to_bytes("wav")
     for view in (bytearray(data), memoryview(data)):
