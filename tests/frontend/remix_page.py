@@ -30,7 +30,7 @@ class RemixPage:
         self.page = page
         self.base_url = base_url
         self.urls = page.get_by_label("Song URLs")
-        self.files = page.get_by_label("Or audio files")
+        self.files = page.get_by_label("Or upload audio files")
         self.length = page.get_by_label("Length")
         self.jumpiness = page.get_by_label("Jumpiness")
         self.seed = page.get_by_label("Seed")
