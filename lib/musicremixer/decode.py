@@ -46,6 +46,9 @@ _BLOCK_FRAMES = 1 << 18
 # libsndfile reports an unknown length as SF_COUNT_MAX; anything near it means "unknown".
 _UNKNOWN_FRAMES = 1 << 62
 _SFE_BAD_SEEK = 39  # libsndfile's "Internal psf_fseek() failed."
+# Decoded float32 bytes per encoded byte beyond which a header's length isn't trusted for
+# preallocation (FLAC expands about 2-3x, MP3 and Vorbis about 10-15x; silence much more).
+_MAX_EXPANSION = 64
 # WAV/OGG files put 5.1 and the like in different orders; Audio holds the WAV (SMPTE) order.
 # _VORBIS_TO_WAV[c][k] is the Vorbis channel that holds WAV channel k.
 _VORBIS_TO_WAV = {
@@ -135,7 +138,7 @@ def decode_audio(data: bytes, *, name: str = "input", max_seconds: float | None 
             _check_riff_complete(data, name)
         elif major == "OGG":
             _check_ogg_complete(data, name)
-        y = _read_frames(handle, name, kind, limit, max_seconds)
+        y = _read_frames(handle, name, kind, limit, max_seconds, len(data))
     n = y.shape[1]
     if n == 0:
         raise DecodeError(f'"{name}" holds no audio (0 samples of {kind}): send a file with sound in it.')
@@ -152,22 +155,41 @@ def decode_audio(data: bytes, *, name: str = "input", max_seconds: float | None 
 
 
 def _read_frames(
-    handle: sf.SoundFile, name: str, kind: str, limit: int | None, max_seconds: float | None
+    handle: sf.SoundFile,
+    name: str,
+    kind: str,
+    limit: int | None,
+    max_seconds: float | None,
+    encoded_bytes: int,
 ) -> np.ndarray:
-    """Decode everything (or up to ``limit`` frames) as float32 ``(channels, n)``."""
+    """Decode everything (or up to ``limit`` frames) as float32 ``(channels, n)``.
+
+    When the header gives a plausible length, blocks are copied straight into one array of that
+    size, so the peak memory is the audio once plus a block rather than twice.
+    """
+    channels = handle.channels
     known_length = 0 < handle.frames < _UNKNOWN_FRAMES
-    blocks = []
+    out = None
+    if known_length:
+        capacity = handle.frames if limit is None else min(handle.frames, limit + 1)
+        # A header can lie (a FLAC claiming hours in a few bytes): trust it only this far.
+        if capacity * channels * 4 <= _MAX_EXPANSION * encoded_bytes + (1 << 24):
+            out = np.empty((channels, capacity), dtype=np.float32)
+    extra = []  # blocks past the header's promise (or all of them, when there is no `out`)
     total = 0
     try:
         while True:
             if known_length:
                 block = handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+                at_end = block.shape[0] < _BLOCK_FRAMES
             else:
                 block, at_end = _read_unknown_length(handle)
-            if block.shape[0] == 0:
-                break
-            blocks.append(block)
-            total += block.shape[0]
+            k = block.shape[0]
+            if out is not None and total + k <= out.shape[1]:
+                out[:, total : total + k] = block.T
+            else:
+                extra.append(block)
+            total += k
             if limit is not None and total > limit:
                 # Only formats that hide their length get here (some MP3s, streamed FLAC).
                 raise InputTooLongError(
@@ -175,7 +197,7 @@ def _read_frames(
                     f"(it goes on past {_format_seconds(total / handle.samplerate)}): "
                     "trim it or send a shorter file."
                 )
-            if block.shape[0] < _BLOCK_FRAMES or (not known_length and at_end):
+            if k == 0 or at_end:
                 break
     except (sf.SoundFileError, RuntimeError, ValueError, OSError, EOFError) as exc:
         # libsndfile raises mid-stream when a FLAC or OGG runs out or turns to garbage.
@@ -184,10 +206,15 @@ def _read_frames(
             f"{_format_seconds(total / handle.samplerate)}. "
             "Download or export it again and send the whole file."
         ) from exc
-    if not blocks:
-        return np.zeros((handle.channels, 0), dtype=np.float32)
-    # One copy straight into the (channels, n) layout the pipeline uses.
-    return np.concatenate([block.T for block in blocks], axis=1)
+    if out is not None and not extra:
+        y = out[:, :total]
+        # Don't keep a big buffer alive for a little audio (a header that promised too much).
+        return y.copy() if total < 0.9 * out.shape[1] else y
+    filled = total - sum(block.shape[0] for block in extra)
+    parts = ([] if out is None else [out[:, :filled]]) + [block.T for block in extra]
+    if not parts:
+        return np.zeros((channels, 0), dtype=np.float32)
+    return np.concatenate(parts, axis=1)
 
 
 def _read_unknown_length(handle: sf.SoundFile) -> tuple[np.ndarray, bool]:

@@ -324,6 +324,15 @@ def test_length_is_checked_while_decoding_when_the_header_does_not_say(song_3_4)
     _expect(InputTooLongError, bytes(data), "longer than the limit of 30.0 s", max_seconds=30)
 
 
+def test_header_claiming_hours_is_not_trusted_with_memory(click_120):
+    # A FLAC whose STREAMINFO claims 2**36 - 1 samples (two months at 22 kHz) in a few kilobytes:
+    # decoding must not allocate for the claim, and the shortfall is reported.
+    data = bytearray(click_120.to_bytes("flac"))
+    fields = int.from_bytes(data[18:26], "big")
+    data[18:26] = (fields | ((1 << 36) - 1)).to_bytes(8, "big")
+    _expect(DecodeError, bytes(data), "cut off")
+
+
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "60", True])
 def test_bad_max_seconds(click_120, bad):
     with pytest.raises(ParameterError) as info:
