@@ -116,7 +116,7 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
     # filter), which would spread it.
     frames = np.empty((y.shape[1], y.shape[0]), dtype=np.float32)
     np.clip(y.T, -1.0, 1.0, out=frames)
-    np.nan_to_num(frames, copy=False, nan=0.0)
+    np.copyto(frames, 0.0, where=np.isnan(frames))  # clip already bounded the infinities
     if frames.shape[1] > _MAX_CHANNELS[format]:
         frames = _downmix_to_stereo(frames)
     target = _supported_rate(sr, format)

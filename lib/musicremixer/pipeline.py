@@ -134,6 +134,8 @@ class _Work:
 
 def _plan(sources, duration, seed, jumpiness, format, max_input_seconds, stage) -> _Work:
     _check_options(sources, duration, seed, jumpiness, format)
+    from threadpoolctl import threadpool_limits
+
     from musicremixer.analyze import analyze_tracks
     from musicremixer.decode import decode_audio
     from musicremixer.graph import build_jump_graph
@@ -141,10 +143,13 @@ def _plan(sources, duration, seed, jumpiness, format, max_input_seconds, stage) 
 
     stage("decode")
     audios = tuple(decode_audio(s.data, name=s.name, max_seconds=max_input_seconds) for s in sources)
-    stage("analyze")
-    analysis = analyze_tracks(audios, names=[s.name for s in sources])
-    stage("graph")
-    graph = build_jump_graph(analysis)
+    # The analysis multiplies many small matrices: BLAS threads would spin more than they help
+    # (three times the CPU on two cores), and one thread also fixes the order of every sum.
+    with threadpool_limits(limits=1, user_api="blas"):
+        stage("analyze")
+        analysis = analyze_tracks(audios, names=[s.name for s in sources])
+        stage("graph")
+        graph = build_jump_graph(analysis)
     stage("walk")
     if seed is None:
         seed = int.from_bytes(os.urandom(4), "little") >> 1
