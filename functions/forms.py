@@ -17,7 +17,6 @@ from functions.errors import ApiError
 
 MAX_FIELD_BYTES = 4096  # option values are short; a URL is at most 2048 characters
 MAX_FIELDS = 16
-MAX_HEADER_BYTES = 8 * 1024  # of one part's headers
 
 
 @dataclass(frozen=True)
@@ -79,23 +78,10 @@ class _Reader:
         self._headers = {}
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
-        self._header_name += data[start:end]
-        self._check_header_size()
+        self._header_name += data[start:end]  # python-multipart caps a part's header size
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
         self._header_value += data[start:end]
-        self._check_header_size()
-
-    def _check_header_size(self) -> None:
-        size = (
-            len(self._header_name)
-            + len(self._header_value)
-            + sum(len(v) + len(k) for k, v in self._headers.items())
-        )
-        if size > MAX_HEADER_BYTES:
-            raise ApiError(
-                "request_too_large", f"A multipart part has more than {MAX_HEADER_BYTES} bytes of headers."
-            )
 
     def on_header_end(self) -> None:
         self._headers[bytes(self._header_name).lower()] = bytes(self._header_value)

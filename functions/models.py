@@ -93,9 +93,11 @@ def multipart_schema() -> dict[str, Any]:
     }
     return {
         "type": "object",
+        "required": ["files"],
         "properties": {
             "files": {
                 "type": "array",
+                "minItems": 1,
                 "items": {"type": "string", "format": "binary"},
                 "description": "One or more audio files (WAV, FLAC, OGG, MP3).",
             },
