@@ -525,7 +525,8 @@ def serve_clip(data: bytes, name: str) -> tuple[_ClipServer, str]:
                 self.send_error(404)
                 return
             self.send_response(200)
-            self.send_header("Content-Type", "audio/wav")
+            media = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "mp3": "audio/mpeg"}
+            self.send_header("Content-Type", media.get(name.rpartition(".")[2], "application/octet-stream"))
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -694,6 +695,9 @@ def main(argv: list[str] | None = None) -> int:
         help="url: JSON naming a URL on 127.0.0.1; upload: multipart, the clip as FLAC",
     )
     parser.add_argument("--format", default="mp3", help="output format asked for (a 30 s WAV exceeds 6 MB)")
+    parser.add_argument("--inputs", type=int, default=1, help="songs in the request (the clip, repeated)")
+    parser.add_argument("--duration", type=float, help="length of the remix asked for (default: --seconds)")
+    parser.add_argument("--clip-format", default=None, help="encoding of the clip (url: wav, upload: flac)")
     parser.add_argument("--budget", type=float, default=3.0, help="goal for process start to first remix, s")
     parser.add_argument("--top", type=int, default=12, help="rows in the import and size tables")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -742,16 +746,20 @@ def main(argv: list[str] | None = None) -> int:
         print("note: no mount namespace here (needs root): the folder is read-only by file modes only")
 
     # The request: POST /remix of a synthetic 30 s stereo clip.
+    duration = args.duration or args.seconds
     server = None
     if args.mode == "url":
-        server, url = serve_clip(clip_bytes(args.seconds, "wav"), "clip.wav")
-        request = {"urls": [url], "format": args.format, "duration": args.seconds, "seed": 7}
+        clip_format = args.clip_format or "wav"
+        server, url = serve_clip(clip_bytes(args.seconds, clip_format), f"clip.{clip_format}")
+        request = {"urls": [url] * args.inputs, "format": args.format, "duration": duration, "seed": 7}
         body = json.dumps(request).encode()
         event = http_api_event("POST", "/remix", body, "application/json", binary=False)
         overrides = {"MUSICREMIXER_ALLOW_PRIVATE_URLS": "1"}  # the clip is served on 127.0.0.1
     else:
-        fields = {"format": args.format, "duration": str(args.seconds), "seed": "7"}
-        body, ctype = multipart(fields, [("files", "clip.flac", clip_bytes(args.seconds, "flac"))])
+        clip_format = args.clip_format or "flac"
+        fields = {"format": args.format, "duration": str(duration), "seed": "7"}
+        files = [("files", f"clip.{clip_format}", clip_bytes(args.seconds, clip_format))] * args.inputs
+        body, ctype = multipart(fields, files)
         event = http_api_event("POST", "/remix", body, ctype, binary=True)
         overrides = {}
     if len(json.dumps(event)) > LAMBDA_PAYLOAD_BYTES:
@@ -762,7 +770,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for i in range(args.runs):
             out = run_child(image, args.python, env, event, sandboxed=sandboxed, repeat=(i == 0))
-            problems += [f"run {i + 1}: {p}" for p in check_response(out, args.seconds, args.format)]
+            problems += [f"run {i + 1}: {p}" for p in check_response(out, duration, args.format)]
             problems += [f"run {i + 1}: {p}" for p in sandbox_problems(out, sandboxed)]
             runs.append(out)
         traced = run_child(image, args.python, env, event, sandboxed=sandboxed, importtime=True)
@@ -773,7 +781,8 @@ def main(argv: list[str] | None = None) -> int:
     total = [r["t_done"] - r["t_exec"] for r in runs]
     print(
         f"\ncold start: Python {python_version}, {'mount namespace' if sandboxed else 'file modes only'}, "
-        f"POST /remix of a {args.seconds:g} s stereo clip ({args.mode}) -> {args.format}; "
+        f"POST /remix of {args.inputs} x {args.seconds:g} s stereo clip ({args.mode}) "
+        f"-> {duration:g} s of {args.format}; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     print("\n".join(timing_report(runs)))
