@@ -1,9 +1,10 @@
 """The remix as an HTTP response, within the size a Lambda response can carry.
 
-``POST /remix`` answers with the audio bytes, or, when the client's ``Accept`` asks for JSON and not
-audio, with ``{"plan": ..., "audio": {"media_type", "filename", "base64"}}``: the page gets the very
-plan it plays in one response. ``MAX_RESPONSE_BYTES`` bounds the audio; the JSON body may be at most
-as large as that many bytes become in base64 (what Lambda sends for the binary response: 6.0 MB for
+``POST /remix`` answers with the audio bytes, or, when the client's ``Accept`` asks for JSON and
+accepts no audio (no ``audio/*``, no ``*/*``), with
+``{"plan": ..., "audio": {"media_type", "filename", "base64"}}``: the page gets the very plan it
+plays in one response. ``MAX_RESPONSE_BYTES`` bounds the audio; the JSON body may be at most as
+large as that many bytes become in base64 (what Lambda sends for the binary response: 6.0 MB for
 the default 4.5 MB). Oversize answers are a 413 ``response_too_large`` that names what would fit;
 WAV sizes are computed before rendering, every format is checked after encoding.
 """
@@ -46,19 +47,21 @@ class SourceShape:
 
 
 def wants_json(accept: str | None) -> bool:
-    """True when ``Accept`` lists ``application/json`` and no audio type (``audio/*`` or a specific one).
+    """True when ``Accept`` lists ``application/json`` and accepts no audio.
 
-    ``*/*`` asks for nothing in particular: the default, audio, is sent.
+    Audio is accepted by ``audio/*``, a specific ``audio/...`` type, or ``*/*``: a client that takes
+    anything (curl, requests, axios' ``application/json, text/plain, */*``) keeps getting the audio,
+    as the original service sent it. q=0 entries refuse a type.
     """
-    json_wanted = audio_wanted = False
+    json_wanted = audio_accepted = False
     for item in (accept or "").split(","):
         media_type, *params = (part.strip() for part in item.split(";"))
         if _quality(params) <= 0:
             continue
         media_type = media_type.lower()
         json_wanted |= media_type == "application/json"
-        audio_wanted |= media_type.startswith("audio/")
-    return json_wanted and not audio_wanted
+        audio_accepted |= media_type.startswith("audio/") or media_type == "*/*"
+    return json_wanted and not audio_accepted
 
 
 def _quality(params: Sequence[str]) -> float:

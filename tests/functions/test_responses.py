@@ -28,10 +28,12 @@ LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024  # a buffered Lambda response, all of it
     ("accept", "expected"),
     [
         ("application/json", True),
-        ("application/json, text/plain, */*", True),
         ("Application/JSON; charset=utf-8", True),
-        ("application/json;q=0.9, */*;q=0.1", True),
+        ("application/json, text/plain", True),
         ("application/json, audio/wav;q=0", True),
+        ("application/json, */*;q=0", True),
+        ("application/json, text/plain, */*", False),  # axios' default: takes anything, gets the audio
+        ("application/json;q=0.9, */*;q=0.1", False),
         (None, False),
         ("", False),
         ("*/*", False),
@@ -43,7 +45,7 @@ LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024  # a buffered Lambda response, all of it
         ("text/html", False),
     ],
 )
-def test_json_is_sent_only_when_asked_for_instead_of_audio(accept, expected) -> None:
+def test_json_is_sent_only_to_clients_that_take_no_audio(accept, expected) -> None:
     assert wants_json(accept) is expected
 
 
