@@ -370,7 +370,12 @@ def _content_type(response: requests.Response) -> str:
 
 def _short(exc: BaseException) -> str:
     # requests' messages nest the whole urllib3 chain; the innermost reason is what a person needs.
-    while exc.__cause__ is not None or (exc.args and isinstance(exc.args[0], BaseException)):
-        exc = exc.__cause__ or exc.args[0]
+    for _ in range(10):
+        inner = exc.__cause__ or (
+            exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        )
+        if inner is None:
+            break
+        exc = inner
     text = str(exc)
     return text.split(": ", 1)[-1][:200] if text else type(exc).__name__
