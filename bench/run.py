@@ -60,6 +60,7 @@ GOAL_PEAK_MB = 300.0  # our peak RSS (3-minute song) < this, in MB of 10**6 byte
 GOAL_LINEAR = 1.25  # per-second cost at 10 min / at 3 min <= this (1.0 = perfectly linear)
 
 MB = 1e6
+MIN_DIVISOR_S = 0.05  # a compute time (or cost) below this is too small to divide by
 
 # Three ways to read the repetitions: the median wall time (the headline, and what goals are judged
 # on), the fastest wall time (least disturbed by other work on a busy machine), and the median CPU
@@ -243,7 +244,15 @@ def _check_output(out: Path) -> dict:
 
 
 def run_all(
-    tools: list[Tool], inputs: dict, *, reps: int, warmup: bool, workdir: Path, timeout: float
+    tools: list[Tool],
+    inputs: dict,
+    *,
+    reps: int,
+    warmup: bool,
+    workdir: Path,
+    timeout: float,
+    quiet_load: float | None = None,
+    quiet_wait: float = 120.0,
 ) -> list[dict]:
     """Warm up each tool once on the clip, then ``reps`` rounds of every input x every tool.
 
@@ -262,6 +271,8 @@ def run_all(
     for n, (rep, key, tool) in enumerate(schedule, 1):
         inp = inputs[key]
         out = workdir / f"out-{tool.key}-{key}.wav"
+        if quiet_load is not None:
+            _wait_for_quiet(quiet_load, max_wait=quiet_wait)
         load = _loadavg_1m()
         run = measure(tool.argv(inp.path, out), cwd=workdir, out=out, timeout=timeout)
         run["load_1m"] = load
@@ -330,7 +341,11 @@ def summarize(runs: list[dict], tools: list[Tool], inputs: dict) -> dict:
                 if value is not None and clip is not None and key in inputs:
                     costs[key] = (value - clip) / (inputs[key].seconds - inputs[CLIP].seconds)
             per_second[estimator][tool] = costs
-            linearity[estimator][tool] = _ratio(costs.get("10min"), costs.get("3min"))
+            # Per second of audio: the 3-min run's extra time must itself be above the noise floor.
+            span = inputs[SONG].seconds - inputs[CLIP].seconds if SONG in inputs and CLIP in inputs else 0
+            linearity[estimator][tool] = _ratio(
+                costs.get("10min"), costs.get("3min"), min_b=MIN_DIVISOR_S / span if span else float("inf")
+            )
 
     base, floor, ours = "baseline", "floor", "ours"
     figures = {
@@ -390,8 +405,12 @@ def summarize(runs: list[dict], tools: list[Tool], inputs: dict) -> dict:
     }
 
 
-def _ratio(a: float | None, b: float | None) -> float | None:
-    if a is None or b is None or b <= 0:
+def _ratio(a: float | None, b: float | None, *, min_b: float = MIN_DIVISOR_S) -> float | None:
+    """``a / b``, or ``None`` when either is missing or ``b`` is too small to divide by.
+
+    Differences of noisy wall times can come out near zero or negative; a ratio of those is noise.
+    """
+    if a is None or b is None or b < min_b:
         return None
     return a / b
 
@@ -459,9 +478,16 @@ def render_markdown(meta: dict, summary: dict, tools: list[Tool], inputs: dict) 
             "The 30 s figure divides a difference of a fraction of a second by 20 s: read it loosely.",
         ]
 
+    lines += ["", "## Goals (issue 2), judged on median wall times", ""]
+    if load and load["max"] > (os.cpu_count() or 1):
+        lines += [
+            "The machine was busy during this run (see the load average above): wall-time verdicts are "
+            "unreliable. The fastest-run and CPU-time columns are the better guide; rerun on a quiet "
+            "machine, or with `--quiet-load`, before trusting a verdict.",
+            "",
+        ]
     lines += [
-        "",
-        "## Goals (issue 2), judged on median wall times",
+        "A '-' means the figure is missing or a difference was too small (or negative) to divide by.",
         "",
         "| goal | measured | target | verdict | by fastest runs | by CPU time |",
         "|---|---|---|---|---|---|",
@@ -508,6 +534,16 @@ def _git() -> str:
         return head + (" (with uncommitted changes)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def _wait_for_quiet(threshold: float, *, max_wait: float) -> None:
+    """Sleep until the 1-minute load average is at most ``threshold``, or ``max_wait`` seconds pass."""
+    deadline = time.monotonic() + max_wait
+    while time.monotonic() < deadline:
+        load = _loadavg_1m()
+        if load is None or load <= threshold:
+            return
+        time.sleep(2.0)
 
 
 def _loadavg_1m() -> float | None:
@@ -557,6 +593,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--compare-rebuild", action="store_true", help="also run bench/original_method.py as tool 'rebuild'"
     )
     p.add_argument("--no-warmup", dest="warmup", action="store_false", help="count the very first runs too")
+    p.add_argument(
+        "--quiet-load",
+        type=float,
+        metavar="LOAD",
+        help="before each run, wait until the 1-minute load average is at most LOAD (busy machines)",
+    )
+    p.add_argument("--quiet-wait", type=float, default=120.0, help="longest wait for --quiet-load, seconds")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds before a run is killed")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic inputs")
     p.add_argument("--results-dir", default=str(RESULTS))
@@ -601,6 +644,7 @@ def main(argv: list[str] | None = None) -> int:
         "git": _git(),
         "loadavg_start": _loadavg(),
         "reps": args.reps,
+        "quiet_load": args.quiet_load,
         "warmup": args.warmup,
         "notes": notes,
         "tools": [{"key": t.key, "command": list(t.command), "origin": t.origin} for t in tools],
@@ -616,7 +660,14 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         runs = run_all(
-            tools, inputs, reps=args.reps, warmup=args.warmup, workdir=workdir, timeout=args.timeout
+            tools,
+            inputs,
+            reps=args.reps,
+            warmup=args.warmup,
+            workdir=workdir,
+            timeout=args.timeout,
+            quiet_load=args.quiet_load,
+            quiet_wait=args.quiet_wait,
         )
     finally:
         if args.keep_temp:
