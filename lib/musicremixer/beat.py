@@ -75,7 +75,7 @@ def estimate_tempo(
 
 
 def _mean_normalized_autocorrelation(
-    frames: np.ndarray, window: np.ndarray, n_pad: int, win_length: int, *, chunk: int = 2048
+    frames: np.ndarray, window: np.ndarray, n_pad: int, win_length: int, *, chunk: int = 512
 ) -> np.ndarray:
     # Chunked so a ten-minute song never holds every frame's spectrum at once.
     total = np.zeros(win_length)

@@ -97,16 +97,11 @@ def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from musicremixer.pipeline import remix
 
     fmt = args.format or _format_from_suffix(args.output)
-    sources = []
-    for path in args.inputs:
-        try:
-            sources.append(SourceFile(name=path.name, data=path.read_bytes()))
-        except OSError as error:
-            parser.error(f"can't read {path}: {error.strerror or error}")
     progress = _Progress(verbose=args.verbose, quiet=args.quiet)
     try:
         result = remix(
-            sources,
+            # A temporary list: the pipeline can free the input bytes once they are decoded.
+            [SourceFile(name=path.name, data=_read(path, parser)) for path in args.inputs],
             duration=args.duration,
             seed=args.seed,
             jumpiness=args.jumpiness,
@@ -134,6 +129,13 @@ def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _read(path: Path, parser: argparse.ArgumentParser) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        parser.error(f"can't read {path}: {error.strerror or error}")
 
 
 def _format_from_suffix(path: Path) -> str:

@@ -111,27 +111,43 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
     if not (isinstance(sr, int | np.integer) and sr > 0):
         raise ParameterError(f"Cannot encode at sr={sr!r}: the sample rate must be a whole number of Hz > 0.")
     sr = int(sr)
-    # soundfile wants (n, channels) C-ordered frames. The clip writes that copy (so the caller's
-    # array is never touched); NaN goes before anything mixes samples (the downmix, the resampler's
-    # filter), which would spread it.
-    frames = np.empty((y.shape[1], y.shape[0]), dtype=np.float32)
-    np.clip(y.T, -1.0, 1.0, out=frames)
-    np.copyto(frames, 0.0, where=np.isnan(frames))  # clip already bounded the infinities
-    if frames.shape[1] > _MAX_CHANNELS[format]:
-        frames = _downmix_to_stereo(frames)
     target = _supported_rate(sr, format)
-    if target != sr:
-        import soxr  # only needed for the few rates a format can't take
+    reorder = format == "ogg" and y.shape[0] in _WAV_TO_VORBIS
+    if y.shape[0] <= _MAX_CHANNELS[format] and target == sr and not reorder:
+        # The common case streams blocks straight from the caller's array: no full-length copy.
+        data = _write(_clipped_blocks(y), sr, y.shape[0], *_CODECS[format])
+    else:
+        frames = next(_clipped_blocks(y, block=y.shape[1]))
+        if frames.shape[1] > _MAX_CHANNELS[format]:
+            frames = _downmix_to_stereo(frames)
+        if target != sr:
+            import soxr  # only needed for the few rates a format can't take
 
-        frames = soxr.resample(frames, sr, target, quality="HQ")
-        np.clip(frames, -1.0, 1.0, out=frames)  # the resampler's filter can overshoot
-        sr = target
-    if format == "ogg" and frames.shape[1] in _WAV_TO_VORBIS:
-        frames = np.ascontiguousarray(frames[:, list(_WAV_TO_VORBIS[frames.shape[1]])])
-    data = _write(frames, sr, *_CODECS[format], chunked=format in ("ogg", "mp3"))
+            frames = soxr.resample(frames, sr, target, quality="HQ")
+            np.clip(frames, -1.0, 1.0, out=frames)  # the resampler's filter can overshoot
+            sr = target
+        if format == "ogg" and frames.shape[1] in _WAV_TO_VORBIS:
+            frames = np.ascontiguousarray(frames[:, list(_WAV_TO_VORBIS[frames.shape[1]])])
+        blocks = (frames[i : i + _CHUNK_FRAMES] for i in range(0, frames.shape[0], _CHUNK_FRAMES))
+        data = _write(blocks, sr, frames.shape[1], *_CODECS[format])
     if format == "ogg":
         data = _fix_ogg_serial(data)
     return data
+
+
+def _clipped_blocks(y: np.ndarray, *, block: int = _CHUNK_FRAMES):
+    """(frames, channels) blocks of ``y`` clipped to [-1, 1], NaN as 0, in a fresh buffer each.
+
+    Clipping into a new buffer leaves the caller's array untouched; NaN goes before anything mixes
+    samples (the downmix, the resampler's filter), which would spread it. Every format is written
+    in the same blocks, so the bytes never depend on anything but the samples.
+    """
+    for start in range(0, y.shape[1], block):
+        part = y[:, start : start + block].T
+        frames = np.empty(part.shape, dtype=np.float32)
+        np.clip(part, -1.0, 1.0, out=frames)
+        np.copyto(frames, 0.0, where=np.isnan(frames))  # clip already bounded the infinities
+        yield frames
 
 
 def _supported_rate(sr: int, format: str) -> int:
@@ -165,14 +181,13 @@ def _downmix_to_stereo(frames: np.ndarray) -> np.ndarray:
     return stereo
 
 
-def _write(frames: np.ndarray, sr: int, container: str, subtype: str, *, chunked: bool) -> bytes:
+def _write(blocks, sr: int, channels: int, container: str, subtype: str) -> bytes:
     buffer = io.BytesIO()
     with sf.SoundFile(
-        buffer, "w", samplerate=sr, channels=frames.shape[1], format=container, subtype=subtype
+        buffer, "w", samplerate=sr, channels=channels, format=container, subtype=subtype
     ) as handle:
-        step = _CHUNK_FRAMES if chunked else frames.shape[0]
-        for start in range(0, frames.shape[0], step):
-            handle.write(frames[start : start + step])
+        for frames in blocks:
+            handle.write(frames)
     return buffer.getvalue()
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from musicremixer.errors import ParameterError
-from musicremixer.types import SourceFile
+from musicremixer.memory import release_free_memory
+from musicremixer.types import Analysis, Audio, JumpGraph, Plan, SourceFile
 
 FORMATS = ("wav", "flac", "ogg", "mp3")
 MAX_DURATION = 3600.0  # seconds of output; longer asks are refused, not truncated
@@ -86,18 +87,29 @@ def remix(
     from musicremixer.render import render_plan
 
     stage = on_stage or _ignore
-    work = _plan(sources, duration, seed, jumpiness, format, max_input_seconds, stage)
+    _check_options(sources, duration, seed, jumpiness, format)
+    names, audios = _decode(sources, max_input_seconds, stage)
+    # Memory: three minutes of stereo are 32 MB as WAV bytes, 63 MB decoded and 63 MB rendered.
+    # Let a caller's temporary input bytes go once decoded, and the decoded tracks before encoding.
+    del sources
+    release_free_memory()
+    work = _analyze_and_walk(audios, names, duration, seed, jumpiness, stage)
+    plan = work.plan_dict()
+    release_free_memory()
     stage("render")
     audio = render_plan(work.plan, work.analysis, work.audios)
+    seed, duration = work.plan.seed, work.plan.duration
+    del work, audios
+    release_free_memory()
     stage("encode")
     data = encode_audio(audio, format=format)
     return RemixResult(
         data=data,
         media_type=MEDIA_TYPES[format],
         format=format,
-        plan=work.plan_dict(),
-        seed=work.plan.seed,
-        duration=work.plan.duration,
+        plan=plan,
+        seed=seed,
+        duration=duration,
     )
 
 
@@ -115,16 +127,18 @@ def plan_remix(
     Takes the same options as :func:`remix` (but ``format``) and returns the plan it would render:
     the same sources, options and seed give the same plan as ``remix(...).plan``.
     """
-    work = _plan(sources, duration, seed, jumpiness, "wav", max_input_seconds, on_stage or _ignore)
-    return work.plan_dict()
+    stage = on_stage or _ignore
+    _check_options(sources, duration, seed, jumpiness, "wav")
+    names, audios = _decode(sources, max_input_seconds, stage)
+    return _analyze_and_walk(audios, names, duration, seed, jumpiness, stage).plan_dict()
 
 
 @dataclass(frozen=True)
 class _Work:
-    audios: tuple
-    analysis: Any
-    graph: Any
-    plan: Any
+    audios: tuple[Audio, ...]
+    analysis: Analysis
+    graph: JumpGraph
+    plan: Plan
 
     def plan_dict(self) -> dict[str, Any]:
         from musicremixer.plan_json import plan_to_dict
@@ -132,22 +146,26 @@ class _Work:
         return plan_to_dict(self.plan, self.analysis, self.graph, self.audios)
 
 
-def _plan(sources, duration, seed, jumpiness, format, max_input_seconds, stage) -> _Work:
-    _check_options(sources, duration, seed, jumpiness, format)
-    from threadpoolctl import threadpool_limits
-
-    from musicremixer.analyze import analyze_tracks
+def _decode(sources, max_input_seconds, stage) -> tuple[list[str], tuple[Audio, ...]]:
     from musicremixer.decode import decode_audio
-    from musicremixer.graph import build_jump_graph
-    from musicremixer.walk import plan_walk
 
     stage("decode")
     audios = tuple(decode_audio(s.data, name=s.name, max_seconds=max_input_seconds) for s in sources)
+    return [s.name for s in sources], audios
+
+
+def _analyze_and_walk(audios, names, duration, seed, jumpiness, stage) -> _Work:
+    from threadpoolctl import threadpool_limits
+
+    from musicremixer.analyze import analyze_tracks
+    from musicremixer.graph import build_jump_graph
+    from musicremixer.walk import plan_walk
+
     # The analysis multiplies many small matrices: BLAS threads would spin more than they help
     # (three times the CPU on two cores), and one thread also fixes the order of every sum.
     with threadpool_limits(limits=1, user_api="blas"):
         stage("analyze")
-        analysis = analyze_tracks(audios, names=[s.name for s in sources])
+        analysis = analyze_tracks(audios, names=names)
         stage("graph")
         graph = build_jump_graph(analysis)
     stage("walk")

@@ -69,15 +69,19 @@ def render_plan(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audi
 
     position = 0
     for k, run in enumerate(runs):
+        y = sources[run.track]
         lead, trail = leads[k], trails[k]
-        segment = _slice(sources[run.track], starts[k] - lead, lead + run.length + trail)
-        if k > 0:
-            width = lead + trails[k - 1]
-            segment[:, :width] *= _equal_power(width)[0]
-        if k + 1 < len(runs):
-            width = leads[k + 1] + trail
-            segment[:, segment.shape[1] - width :] *= _equal_power(width)[1]
-        out[:, position - lead : position + run.length + trail] += segment
+        # Output [begin, begin + width) takes source [source_begin, ...): the run and its crossfades.
+        begin, source_begin, width = position - lead, starts[k] - lead, lead + run.length + trail
+        rise = lead + trails[k - 1] if k > 0 else 0
+        fall = leads[k + 1] + trail if k + 1 < len(runs) else 0
+        # The body is copied, not scaled: contiguous beats come out exactly as they went in.
+        _add(out, begin + rise, y, source_begin + rise, width - rise - fall)
+        if rise:
+            out[:, begin : begin + rise] += _slice(y, source_begin, rise) * _equal_power(rise)[0]
+        if fall:
+            end = begin + width - fall
+            out[:, end : end + fall] += _slice(y, source_begin + width - fall, fall) * _equal_power(fall)[1]
         position += run.length
     out = out[:, :total]
     if plan.fade_out > 0:
@@ -131,6 +135,13 @@ def _best_shift(
     energy = np.convolve(region**2, np.ones(2 * half, dtype=np.float32), mode="valid")
     score = correlation / np.sqrt(np.maximum(energy, 1e-12))
     return int(np.argmax(score)) - max_shift
+
+
+def _add(out: np.ndarray, at: int, y: np.ndarray, start: int, length: int) -> None:
+    """``out[:, at:at + length] += y[:, start:start + length]``, where ``y`` has samples there."""
+    lo, hi = max(start, 0), min(start + length, y.shape[1])
+    if hi > lo:
+        out[:, at + lo - start : at + hi - start] += y[:, lo:hi]
 
 
 def _slice(y: np.ndarray, start: int, length: int) -> np.ndarray:
