@@ -1,6 +1,8 @@
 """Encode: :class:`~musicremixer.types.Audio` to the bytes of a WAV, FLAC, OGG Vorbis or MP3 file.
 
-Everything happens in memory through soundfile's bundled libsndfile. Each format's limits are met
+Everything happens in memory: WAV, FLAC and OGG through soundfile's bundled libsndfile, MP3 through
+lameenc (LAME at its standard quality, 128 kb/s): libsndfile drives LAME at a setting that took
+7.5 s of CPU for three minutes of stereo, lameenc 2.3 s for the same bitrate. Each format's limits are met
 here rather than failing in the codec (or crashing it: libvorbis segfaults above 200 kHz and above
 255 channels):
 
@@ -10,7 +12,7 @@ format  codec                  sample rates                 channels
 wav     PCM 16-bit             any                          up to 1024
 flac    FLAC, 16-bit           up to 655,350 Hz             up to 8
 ogg     Vorbis, quality 0.4    up to 200,000 Hz             up to 255
-mp3     MPEG-1/2 layer III     8, 11.025, 12, 16, 22.05,    1 or 2
+mp3     MPEG layer III, CBR    8, 11.025, 12, 16, 22.05,    1 or 2
                                24, 32, 44.1, 48 kHz
 ======  =====================  ===========================  ==============
 
@@ -45,6 +47,8 @@ _CODECS = {
     "ogg": ("OGG", "VORBIS"),
     "mp3": ("MP3", "MPEG_LAYER_III"),
 }
+MP3_KBPS = 128  # stereo; mono gets half: three minutes of stereo in 2.9 MB, under Lambda's 4.5 MB
+MP3_QUALITY = 5  # LAME's -q 5, its standard speed/quality trade-off
 _MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 # (highest rate the codec takes, the rate to resample to above it)
 _RATE_CEILINGS = {"flac": (655_350, 384_000), "ogg": (200_000, 192_000)}
@@ -115,7 +119,7 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
     reorder = format == "ogg" and y.shape[0] in _WAV_TO_VORBIS
     if y.shape[0] <= _MAX_CHANNELS[format] and target == sr and not reorder:
         # The common case streams blocks straight from the caller's array: no full-length copy.
-        data = _write(_clipped_blocks(y), sr, y.shape[0], *_CODECS[format])
+        data = _write(_clipped_blocks(y), sr, y.shape[0], format)
     else:
         frames = next(_clipped_blocks(y, block=y.shape[1]))
         if frames.shape[1] > _MAX_CHANNELS[format]:
@@ -129,7 +133,7 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
         if format == "ogg" and frames.shape[1] in _WAV_TO_VORBIS:
             frames = np.ascontiguousarray(frames[:, list(_WAV_TO_VORBIS[frames.shape[1]])])
         blocks = (frames[i : i + _CHUNK_FRAMES] for i in range(0, frames.shape[0], _CHUNK_FRAMES))
-        data = _write(blocks, sr, frames.shape[1], *_CODECS[format])
+        data = _write(blocks, sr, frames.shape[1], format)
     if format == "ogg":
         data = _fix_ogg_serial(data)
     return data
@@ -181,14 +185,34 @@ def _downmix_to_stereo(frames: np.ndarray) -> np.ndarray:
     return stereo
 
 
-def _write(blocks, sr: int, channels: int, container: str, subtype: str) -> bytes:
+def _write(blocks, sr: int, channels: int, format: str) -> bytes:
+    if format == "mp3":
+        return _write_mp3(blocks, sr, channels)
     buffer = io.BytesIO()
+    container, subtype = _CODECS[format]
     with sf.SoundFile(
         buffer, "w", samplerate=sr, channels=channels, format=container, subtype=subtype
     ) as handle:
         for frames in blocks:
             handle.write(frames)
     return buffer.getvalue()
+
+
+def _write_mp3(blocks, sr: int, channels: int) -> bytes:
+    import lameenc
+
+    encoder = lameenc.Encoder()
+    encoder.set_in_sample_rate(sr)
+    encoder.set_channels(channels)
+    encoder.set_bit_rate(MP3_KBPS if channels == 2 else MP3_KBPS // 2)
+    encoder.set_quality(MP3_QUALITY)
+    out = bytearray()
+    for frames in blocks:
+        # As libsndfile converts float to 16-bit PCM: scale by 32767 and round.
+        pcm = np.rint(frames * np.float32(32767)).astype("<i2")
+        out += encoder.encode(pcm.tobytes())
+    out += encoder.flush()
+    return bytes(out)
 
 
 # --- OGG: a deterministic serial number ---------------------------------------------------------
