@@ -14,7 +14,7 @@ from musicremixer.errors import (
     NotRemixableError,
     ParameterError,
 )
-from musicremixer.pipeline import FORMATS, MAX_DURATION, RemixResult, plan_remix, remix
+from musicremixer.pipeline import FORMATS, MAX_DURATION, RemixResult, import_engine, plan_remix, remix
 from musicremixer.types import SourceFile
 
 __version__ = "0.1.0"
@@ -30,6 +30,7 @@ __all__ = [
     "RemixResult",
     "SourceFile",
     "__version__",
+    "import_engine",
     "plan_remix",
     "remix",
 ]

@@ -92,9 +92,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    # scikit-learn's import is the slowest left on the path; it runs while the audio decodes.
-    threading.Thread(target=__import__, args=("sklearn.cluster",), daemon=True).start()
-    from musicremixer.pipeline import remix
+    from musicremixer.pipeline import import_engine, remix
+
+    # The engine's imports (scikit-learn's above all) run while the files are read and decoded.
+    threading.Thread(target=import_engine, name="import-engine", daemon=True).start()
 
     fmt = args.format or _format_from_suffix(args.output)
     progress = _Progress(verbose=args.verbose, quiet=args.quiet)
