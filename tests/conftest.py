@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.synth import SynthSong, click_track, synthetic_song
@@ -23,3 +25,31 @@ def song_3_4() -> SynthSong:
 def click_120() -> SynthSong:
     """A 4/4 click track at 120 BPM, mono, 22.05 kHz, 20 s."""
     return click_track(bpm=120, seconds=20)
+
+
+# --- the browser: Debian's chromium through Playwright (its own browser download can't be used) ---
+
+CHROMIUM = os.environ.get("MUSICREMIXER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    # Without these, chromium keeps calling home, and a closed network refuses it many times a second.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for the whole session (page and deploy tests alike)."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

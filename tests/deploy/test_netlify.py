@@ -107,8 +107,8 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-def open_page(chromium, url: str):
-    context = chromium.new_context(viewport={"width": 1000, "height": 900}, accept_downloads=True)
+def open_page(browser, url: str):
+    context = browser.new_context(viewport={"width": 1000, "height": 900}, accept_downloads=True)
     context.add_init_script(WATCH_CSP)
     page = context.new_page()
     page.console_messages = []
@@ -124,7 +124,7 @@ def csp_problems(page) -> list[str]:
 
 
 @pytest.mark.browser
-def test_page_runs_under_its_csp(chromium):
+def test_page_runs_under_its_csp(browser):
     from playwright.sync_api import expect
 
     site = NetlifySite(netlify(), ROOT)  # the page only: its API calls are answered below
@@ -137,7 +137,7 @@ def test_page_runs_under_its_csp(chromium):
         "formats": ["wav", "flac", "ogg", "mp3"],
         "max_duration_s": 3600,
     }
-    context, page = open_page(chromium, site.url)
+    context, page = open_page(browser, site.url)
     try:
 
         def api(route):
@@ -161,7 +161,7 @@ def test_page_runs_under_its_csp(chromium):
 
 
 @pytest.mark.browser
-def test_remix_through_the_proxy_under_the_csp(chromium, site, tmp_path: Path):
+def test_remix_through_the_proxy_under_the_csp(browser, site, tmp_path: Path):
     # The whole journey as deployed: the page, Netlify's rewrite, API Gateway's event, the Mangum
     # handler; then playing (blob: media) and the drawing, all under the page's CSP.
     from playwright.sync_api import expect
@@ -171,7 +171,7 @@ def test_remix_through_the_proxy_under_the_csp(chromium, site, tmp_path: Path):
 
     song = tmp_path / "groove.wav"
     song.write_bytes(synthetic_song(bpm=120, meter=4, bars=6, sr=22050, channels=1, seed=3).to_bytes("wav"))
-    context, page = open_page(chromium, site.url)
+    context, page = open_page(browser, site.url)
     try:
         ui = RemixPage(page, site.url).open()
         ui.choose_files(song)

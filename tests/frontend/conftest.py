@@ -11,7 +11,6 @@ here), headless, with the background services that would call the network turned
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -24,16 +23,6 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("MUSICREMIXER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -174,18 +163,6 @@ def files_dir(tmp_path: Path) -> Path:
 
 
 # --- the browser -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
