@@ -42,9 +42,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless chromium for the whole session (page and deploy tests alike)."""
+    """A headless chromium for one test module.
+
+    Per module, not per session: Playwright's sync API keeps an asyncio loop running in the main
+    thread while it is open, which would break every later test that calls ``asyncio.run``.
+    """
     from playwright.sync_api import sync_playwright
 
     if not os.access(CHROMIUM, os.X_OK):
