@@ -198,6 +198,12 @@ def _write(blocks, sr: int, channels: int, format: str) -> bytes:
     return buffer.getvalue()
 
 
+def _to_pcm16(frames: np.ndarray) -> np.ndarray:
+    """Samples in [-1, 1] to 16-bit integers, scaled by 32768 as decoding divides by it: audio that
+    came from 16-bit PCM gets its very integers back (full scale clips to 32767)."""
+    return np.clip(np.rint(frames * np.float32(32768)), -32768, 32767).astype(np.int16)
+
+
 def _write_mp3(blocks, sr: int, channels: int) -> bytes:
     import lameenc
 
@@ -208,9 +214,7 @@ def _write_mp3(blocks, sr: int, channels: int) -> bytes:
     encoder.set_quality(MP3_QUALITY)
     out = bytearray()
     for frames in blocks:
-        # As libsndfile converts float to 16-bit PCM: scale by 32767 and round.
-        pcm = np.rint(frames * np.float32(32767)).astype("<i2")
-        out += encoder.encode(pcm.tobytes())
+        out += encoder.encode(_to_pcm16(frames).astype("<i2", copy=False).tobytes())
     out += encoder.flush()
     return bytes(out)
 
