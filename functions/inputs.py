@@ -43,8 +43,11 @@ async def read_remix_request(request: Request, settings: Settings) -> RemixInput
         body = await _read_all(request.stream(), limit=MAX_JSON_BYTES, declared=_declared_length(request))
         return _parse_json(body, settings)
     if media_type == "multipart/form-data":
-        limit = settings.max_inputs * (settings.max_input_bytes + _MULTIPART_OVERHEAD_BYTES)
-        chunks = _capped(request.stream(), limit=limit, declared=_declared_length(request))
+        limit = min(
+            settings.max_upload_bytes,
+            settings.max_inputs * (settings.max_input_bytes + _MULTIPART_OVERHEAD_BYTES),
+        )
+        chunks = _capped(request.stream(), limit=limit, declared=_declared_length(request), upload=True)
         form = await read_multipart(
             chunks,
             content_type,
@@ -143,15 +146,17 @@ def _declared_length(request: Request) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-async def _capped(chunks: AsyncIterator[bytes], *, limit: int, declared: int | None) -> AsyncIterator[bytes]:
+async def _capped(
+    chunks: AsyncIterator[bytes], *, limit: int, declared: int | None, upload: bool = False
+) -> AsyncIterator[bytes]:
     """Pass the body through, refusing it as soon as it is (or says it will be) over ``limit`` bytes."""
     if declared is not None and declared > limit:
-        raise _request_too_large(limit)
+        raise _request_too_large(limit, upload=upload)
     total = 0
     async for chunk in chunks:
         total += len(chunk)
         if total > limit:
-            raise _request_too_large(limit)
+            raise _request_too_large(limit, upload=upload)
         yield chunk
 
 
@@ -162,7 +167,13 @@ async def _read_all(chunks: AsyncIterator[bytes], *, limit: int, declared: int |
     return bytes(body)
 
 
-def _request_too_large(limit: int) -> ApiError:
+def _request_too_large(limit: int, *, upload: bool = False) -> ApiError:
+    if upload:
+        return ApiError(
+            "request_too_large",
+            f"The upload is over {limit:,} bytes, more than one request can carry: upload a compressed "
+            "file (MP3, OGG), or put the song on a public web server and send its URL instead.",
+        )
     return ApiError(
         "request_too_large", f"The request body is over {limit:,} bytes, more than its inputs may take."
     )

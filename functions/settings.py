@@ -31,6 +31,10 @@ class Settings:
         Most bytes of one input, counted while it streams in.
     max_input_seconds : float
         Longest input, in seconds of decoded audio.
+    max_upload_bytes : int
+        Most bytes of one upload request (all its files together). Lambda takes at most 6 MB of
+        request, base64-encoded, so about 4.4 MB of files: set it so there, and the page refuses a
+        bigger upload before sending it and suggests a URL instead.
     max_response_bytes : int
         Most bytes of encoded audio in a response. The JSON form of ``/remix`` carries the audio as
         base64, and its whole body may be at most as large as this many bytes in base64.
@@ -47,13 +51,20 @@ class Settings:
     max_inputs: int = 4
     max_input_bytes: int = 50_000_000
     max_input_seconds: float = 600.0
+    max_upload_bytes: int = 200_000_000
     max_response_bytes: int = LAMBDA_BINARY_BYTES
     fetch_timeout_s: float = 10.0
     allow_private_urls: bool = False
     cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("max_inputs", "max_input_bytes", "max_input_seconds", "max_response_bytes"):
+        for name in (
+            "max_inputs",
+            "max_input_bytes",
+            "max_input_seconds",
+            "max_upload_bytes",
+            "max_response_bytes",
+        ):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}={getattr(self, name)!r}: must be greater than 0.")
         if not 0 < self.fetch_timeout_s <= 300:
@@ -88,6 +99,7 @@ class Settings:
             "max_inputs": self.max_inputs,
             "max_input_bytes": self.max_input_bytes,
             "max_input_seconds": self.max_input_seconds,
+            "max_upload_bytes": self.max_upload_bytes,
             "max_response_bytes": self.max_response_bytes,
             "fetch_timeout_s": self.fetch_timeout_s,
         }
@@ -110,6 +122,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_inputs": int,
     "max_input_bytes": int,
     "max_input_seconds": float,
+    "max_upload_bytes": int,
     "max_response_bytes": int,
     "fetch_timeout_s": float,
     "allow_private_urls": _parse_bool,

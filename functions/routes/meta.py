@@ -20,6 +20,7 @@ _LIMITS = {
         "max_inputs": {"type": "integer"},
         "max_input_bytes": {"type": "integer"},
         "max_input_seconds": {"type": "number"},
+        "max_upload_bytes": {"type": "integer"},
         "max_response_bytes": {"type": "integer"},
         "fetch_timeout_s": {"type": "number"},
         "formats": {"type": "array", "items": {"type": "string"}},

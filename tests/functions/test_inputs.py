@@ -180,6 +180,19 @@ def test_a_body_declaring_more_than_the_inputs_may_take_is_refused_unread(make_c
     assert_error(response, 413, "request_too_large")
 
 
+def test_an_upload_over_the_request_cap_is_refused_with_the_way_round_it(make_client, fake_library) -> None:
+    # On Lambda a request carries ~4.4 MB of files; two files within the per-input cap can pass it.
+    client = make_client(max_upload_bytes=15_000, max_input_bytes=10_000)
+    half = WAV + b"\0" * 8_000
+    response = post_form(
+        client, [("files", ("a.wav", half, "audio/wav")), ("files", ("b.wav", half, "audio/wav"))]
+    )
+    detail = assert_error(response, 413, "request_too_large")["detail"]
+    assert "15,000 bytes" in detail and "URL" in detail
+    assert fake_library.calls == []
+    assert client.get("/limits").json()["max_upload_bytes"] == 15_000
+
+
 def test_the_limit_on_inputs_follows_the_settings(make_client, fake_library) -> None:
     client = make_client(max_inputs=1)
     assert (

@@ -12,12 +12,13 @@ def test_health(client) -> None:
 
 
 def test_limits_report_the_settings_in_force(make_client) -> None:
-    limits = make_client(max_inputs=2, max_input_bytes=1234, max_input_seconds=30.5, max_response_bytes=999,
-                         fetch_timeout_s=3).get("/limits").json()  # fmt: skip
+    limits = make_client(max_inputs=2, max_input_bytes=1234, max_input_seconds=30.5, max_upload_bytes=5678,
+                         max_response_bytes=999, fetch_timeout_s=3).get("/limits").json()  # fmt: skip
     assert limits == {
         "max_inputs": 2,
         "max_input_bytes": 1234,
         "max_input_seconds": 30.5,
+        "max_upload_bytes": 5678,
         "max_response_bytes": 999,
         "fetch_timeout_s": 3,
         "formats": list(musicremixer.FORMATS),
