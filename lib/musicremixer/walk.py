@@ -85,18 +85,22 @@ def _reachable(graph: JumpGraph, analysis: Analysis, steps: np.ndarray, horizon:
     n = analysis.n_beats
     following = _next_beats(analysis)
     has_next = following >= 0
-    is_last = ~has_next
     reachable = np.zeros((horizon + 1, n), dtype=bool)
-    next_or_self = np.where(has_next, following, 0)
+    # Endings: the last beat of a track, started with its own length left (give or take).
+    for b in np.flatnonzero(~has_next):
+        reachable[max(steps[b] - END_TOLERANCE, 1) : steps[b] + END_TOLERANCE + 1, b] = True
+    # Row t reads row t - steps[b]: as offsets into the flat table, every index is t * n + offset.
+    # An index below 0 (less time left than the beat lasts) is clipped to element 0, which is False.
+    flat = reachable.reshape(-1)
+    next_offset = np.where(has_next, following, 0) - steps * n
+    sources, first_edge = np.unique(graph.sources, return_index=True)
+    jump_offset = graph.targets - steps[graph.sources] * n
     for t in range(1, horizon + 1):
-        before = t - steps
-        ok = before >= 0
-        row_index = np.maximum(before, 0)
-        ends_here = is_last & (np.abs(before) <= END_TOLERANCE)
-        goes_on = ok & has_next & reachable[row_index, next_or_self]
-        jumps = ok[graph.sources] & reachable[row_index[graph.sources], graph.targets]
-        can_jump = np.bincount(graph.sources, weights=jumps, minlength=n) > 0
-        reachable[t] = ends_here | goes_on | can_jump
+        row = reachable[t]
+        row |= has_next & flat.take(t * n + next_offset, mode="clip")
+        if sources.size:
+            lands = flat.take(t * n + jump_offset, mode="clip")
+            row[sources] |= np.logical_or.reduceat(lands, first_edge)
     return reachable
 
 
