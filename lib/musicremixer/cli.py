@@ -92,10 +92,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import musicremixer.decode  # noqa: F401  (decoding below imports nothing more)
     from musicremixer.pipeline import import_engine, remix
 
-    # The engine's imports (scikit-learn's above all) run while the files are read and decoded.
-    threading.Thread(target=import_engine, name="import-engine", daemon=True).start()
+    # The engine's imports (scikit-learn's above all) run while the files are read and decoded, the
+    # only thread importing meanwhile; the analysis waits for them (see import_engine).
+    engine = threading.Thread(target=import_engine, name="import-engine", daemon=True)
+    engine.start()
 
     fmt = args.format or _format_from_suffix(args.output)
     progress = _Progress(verbose=args.verbose, quiet=args.quiet)
@@ -107,7 +110,7 @@ def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             seed=args.seed,
             jumpiness=args.jumpiness,
             format=fmt,
-            on_stage=progress.stage,
+            on_stage=lambda stage: _after(engine, stage, progress.stage),
         )
     except MusicRemixerError as error:
         progress.done()
@@ -130,6 +133,12 @@ def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _after(engine: threading.Thread, stage: str, report) -> None:
+    if stage == "analyze":
+        engine.join()
+    report(stage)
 
 
 def _read(path: Path, parser: argparse.ArgumentParser) -> bytes:

@@ -84,9 +84,6 @@ def remix(
     MusicRemixerError
         For bad options or input; the message says what to change.
     """
-    from musicremixer.encode import MEDIA_TYPES, encode_audio
-    from musicremixer.render import render_plan
-
     stage = on_stage or _ignore
     _check_options(sources, duration, seed, jumpiness, format)
     names, audios = _decode(sources, max_input_seconds, stage)
@@ -95,6 +92,9 @@ def remix(
     del sources
     release_free_memory()
     work = _analyze_and_walk(audios, names, duration, seed, jumpiness, stage)
+    from musicremixer.encode import MEDIA_TYPES, encode_audio
+    from musicremixer.render import render_plan
+
     plan = work.plan_dict()
     release_free_memory()
     stage("render")
@@ -156,6 +156,9 @@ def _decode(sources, max_input_seconds, stage) -> tuple[list[str], tuple[Audio, 
 
 
 def _analyze_and_walk(audios, names, duration, seed, jumpiness, stage) -> _Work:
+    # The stage is announced before the imports: a caller that preloads the engine in a thread
+    # waits for it here, so two threads never import the same modules at once.
+    stage("analyze")
     from threadpoolctl import threadpool_limits
 
     from musicremixer.analyze import analyze_tracks
@@ -165,7 +168,6 @@ def _analyze_and_walk(audios, names, duration, seed, jumpiness, stage) -> _Work:
     # The analysis multiplies many small matrices: BLAS threads would spin more than they help
     # (three times the CPU on two cores), and one thread also fixes the order of every sum.
     with threadpool_limits(limits=1, user_api="blas"):
-        stage("analyze")
         analysis = analyze_tracks(audios, names=names)
         stage("graph")
         graph = build_jump_graph(analysis)
@@ -195,9 +197,10 @@ def _check_options(sources, duration, seed, jumpiness, format) -> None:
 def import_engine() -> None:
     """Import every module a remix needs, so that the first remix doesn't wait for them.
 
-    A fresh process spends about two seconds here, scikit-learn's import above all. Servers and
-    the CLI call this in a background thread at start-up, beside their own imports, network waits
-    and decoding.
+    A fresh process spends about two seconds here, scikit-learn's import above all. The CLI runs
+    this in a background thread while it reads and decodes the input, and waits for it when the
+    analysis starts: the thread must be the only one importing meanwhile, or two threads can each
+    find the other's half-initialized modules (scipy's) and fail.
     """
     for name in _ENGINE_MODULES:
         importlib.import_module(name)
