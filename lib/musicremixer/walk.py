@@ -57,8 +57,9 @@ def plan_walk(
     # Quantize beat boundaries, not lengths, so a straight run's steps add up to its true length.
     steps = np.maximum(1, np.round(analysis.beat_ends / quantum) - np.round(analysis.beat_starts / quantum))
     steps = steps.astype(int)
-    reachable = _reachable(graph, analysis, steps, round(target / quantum) + 2)
-    walker = _Walker(graph, analysis, lengths, steps, quantum, reachable, target, seed, jumpiness)
+    following = _next_beats(analysis)
+    reachable = _reachable(graph, following, steps, round(target / quantum) + 2)
+    walker = _Walker(graph, analysis, following, lengths, quantum, reachable, target, seed, jumpiness)
     beats, fade = walker.walk()
     times = np.r_[0.0, np.cumsum(lengths[beats])[:-1]]
     total = target if fade else float(lengths[beats].sum())
@@ -79,11 +80,10 @@ def _next_beats(analysis: Analysis) -> np.ndarray:
     return following
 
 
-def _reachable(graph: JumpGraph, analysis: Analysis, steps: np.ndarray, horizon: int) -> np.ndarray:
+def _reachable(graph: JumpGraph, following: np.ndarray, steps: np.ndarray, horizon: int) -> np.ndarray:
     """``reachable[t, b]``: starting beat ``b`` with ``t`` quanta left, a track's ending can be reached
     within ``END_TOLERANCE`` quanta."""
-    n = analysis.n_beats
-    following = _next_beats(analysis)
+    n = following.shape[0]
     has_next = following >= 0
     reachable = np.zeros((horizon + 1, n), dtype=bool)
     # Endings: the last beat of a track, started with its own length left (give or take).
@@ -107,12 +107,11 @@ def _reachable(graph: JumpGraph, analysis: Analysis, steps: np.ndarray, horizon:
 class _Walker:
     """The walk's state; one instance per plan, nothing shared."""
 
-    def __init__(self, graph, analysis, lengths, steps, quantum, reachable, target, seed, jumpiness):
+    def __init__(self, graph, analysis, following, lengths, quantum, reachable, target, seed, jumpiness):
         self.graph = graph
         self.bar_positions = analysis.bar_positions
-        self.following = _next_beats(analysis)
+        self.following = following
         self.lengths = lengths
-        self.steps = steps
         self.quantum = quantum
         self.reachable = reachable
         self.target = target
@@ -121,6 +120,11 @@ class _Walker:
         meter = max(t.meter for t in analysis.tracks)
         self.phrase = meter * max(1, round(8 * (1 - jumpiness)))  # beats between jumps, at least
         self.edge_start = np.searchsorted(graph.sources, np.arange(analysis.n_beats + 1))
+        # The last beat of each track that a jump leaves from: a free walk turns back there.
+        last_source = np.full(len(analysis.tracks), -1)
+        np.maximum.at(last_source, analysis.track_of_beat[graph.sources], graph.sources)
+        self.turning_points = np.zeros(analysis.n_beats, dtype=bool)
+        self.turning_points[last_source[last_source >= 0]] = True
 
     def walk(self) -> tuple[list[int], bool]:
         exact = self._feasible(0, self._quanta_left(0.0))
@@ -176,6 +180,5 @@ class _Walker:
         return bool(self.rng.random() < ramp * self.jumpiness * 2)
 
     def _must_turn_back(self, beat: int, elapsed: float) -> bool:
-        """In a free walk, take a jump back before the last one is behind us, while time is left."""
-        later = self.graph.sources[self.graph.sources >= beat]
-        return bool(self.target - elapsed > 0 and later.size > 0 and later.max() == beat)
+        """In a free walk, take a jump before the track's last one is behind us, while time is left."""
+        return bool(self.target - elapsed > 0 and self.turning_points[beat])
