@@ -88,18 +88,18 @@ def _context_distance(
 ) -> np.ndarray:
     """Weighted distance between the context of ``i + 1`` (i in rows) and that of every beat j."""
     n = features.shape[0]
+    # Every context beat i + 1 + k lies in rows - 1 .. rows + 2: their distances to all beats, once.
+    lo, hi = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 3, n)
+    distance = _distances(features[lo:hi], features)
+    columns = np.arange(n)
     total = np.zeros((rows.shape[0], n), dtype=np.float32)
-    norms = np.einsum("ij,ij->i", features, features)
     for k, weight in zip(CONTEXT, CONTEXT_WEIGHTS, strict=True):
         a = rows + 1 + k
         a_ok = (a >= 0) & (a < n) & (track[np.clip(a, 0, n - 1)] == track[np.minimum(rows + 1, n - 1)])
-        a = np.clip(a, 0, n - 1)
-        b = np.arange(n) + k
+        b = columns + k
         b_ok = (b >= 0) & (b < n) & (track[np.clip(b, 0, n - 1)] == track)
-        b = np.clip(b, 0, n - 1)
-        squared = norms[a, None] + norms[None, b] - 2.0 * (features[a] @ features[b].T)
-        distance = np.sqrt(np.maximum(squared, 0.0))
-        total += weight * np.where(a_ok[:, None] & b_ok[None, :], distance, fill)
+        shifted = distance[np.clip(a, lo, hi - 1)[:, None] - lo, np.clip(b, 0, n - 1)[None, :]]
+        total += weight * np.where(a_ok[:, None] & b_ok[None, :], shifted, fill)
     return total
 
 
@@ -112,7 +112,12 @@ def _far_enough(rows: np.ndarray, index: np.ndarray, track: np.ndarray) -> np.nd
 def _median_distance(features: np.ndarray, *, sample: int = 512) -> float:
     # A strided sample of beats is plenty for a median, and keeps long pools cheap.
     picked = features[:: max(1, features.shape[0] // sample)]
-    squared = np.einsum("ij,ij->i", picked, picked)
-    d = np.sqrt(np.maximum(squared[:, None] + squared[None, :] - 2 * picked @ picked.T, 0.0))
+    d = _distances(picked, picked)
     median = float(np.median(d[np.triu_indices(d.shape[0], 1)]))
     return median if median > 0 else 1.0
+
+
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distance between every row of ``a`` and every row of ``b``, shape (len(a), len(b))."""
+    squared = np.einsum("ij,ij->i", a, a)[:, None] + np.einsum("ij,ij->i", b, b)[None, :] - 2.0 * (a @ b.T)
+    return np.sqrt(np.maximum(squared, 0.0))
