@@ -24,6 +24,7 @@ import struct
 import numpy as np
 import soundfile as sf
 
+from musicremixer.channels import VORBIS_TO_WAV
 from musicremixer.errors import DecodeError, InputTooLongError, ParameterError
 from musicremixer.types import Audio
 
@@ -49,15 +50,6 @@ _SFE_BAD_SEEK = 39  # libsndfile's "Internal psf_fseek() failed."
 # Decoded float32 bytes per encoded byte beyond which a header's length isn't trusted for
 # preallocation (FLAC expands about 2-3x, MP3 and Vorbis about 10-15x; silence much more).
 _MAX_EXPANSION = 64
-# WAV/OGG files put 5.1 and the like in different orders; Audio holds the WAV (SMPTE) order.
-# _VORBIS_TO_WAV[c][k] is the Vorbis channel that holds WAV channel k.
-_VORBIS_TO_WAV = {
-    3: (0, 2, 1),  # L C R            -> L R C
-    5: (0, 2, 1, 3, 4),  # L C R Ls Rs      -> L R C Ls Rs
-    6: (0, 2, 1, 5, 3, 4),  # L C R Ls Rs LFE  -> L R C LFE Ls Rs
-    7: (0, 2, 1, 6, 5, 3, 4),  # L C R Ls Rs Cs LFE -> L R C LFE Cs Ls Rs
-    8: (0, 2, 1, 7, 5, 6, 3, 4),  # L C R Ls Rs Lb Rb LFE -> L R C LFE Lb Rb Ls Rs
-}
 
 # Leading bytes of things people send by mistake, for a message that says what they sent.
 _NOT_AUDIO = (
@@ -145,8 +137,8 @@ def decode_audio(data: bytes, *, name: str = "input", max_seconds: float | None 
     promised = _promised_frames(major, data, header_frames)
     if promised is not None and (promised - n) / sr > _CUT_TOLERANCE_S:
         raise _cut_off(name, promised / sr, n / sr)
-    if major == "OGG" and channels in _VORBIS_TO_WAV:
-        y = y[list(_VORBIS_TO_WAV[channels])]
+    if major == "OGG" and channels in VORBIS_TO_WAV:
+        y = y[list(VORBIS_TO_WAV[channels])]
     y = _sanitize(y, subtype)
     return Audio(y=y, sr=sr)
 

@@ -33,6 +33,7 @@ import zlib
 import numpy as np
 import soundfile as sf
 
+from musicremixer.channels import WAV_TO_VORBIS
 from musicremixer.errors import ParameterError
 from musicremixer.types import Audio
 
@@ -67,15 +68,6 @@ _DOWNMIX = {
     6: ((1, 0, _H, 0, _H, 0), (0, 1, _H, 0, 0, _H)),  # L R C LFE Ls Rs
     7: ((1, 0, _H, 0, 0.5, _H, 0), (0, 1, _H, 0, 0.5, 0, _H)),  # L R C LFE Cs Ls Rs
     8: ((1, 0, _H, 0, _H, 0, _H, 0), (0, 1, _H, 0, 0, _H, 0, _H)),  # L R C LFE Lb Rb Ls Rs
-}
-# Audio holds multichannel in WAV order; Vorbis defines its own for 3 to 8 channels.
-# _WAV_TO_VORBIS[c][k] is the WAV channel that goes to Vorbis channel k.
-_WAV_TO_VORBIS = {
-    3: (0, 2, 1),  # L R C -> L C R
-    5: (0, 2, 1, 3, 4),  # L R C Ls Rs -> L C R Ls Rs
-    6: (0, 2, 1, 4, 5, 3),  # L R C LFE Ls Rs -> L C R Ls Rs LFE
-    7: (0, 2, 1, 5, 6, 4, 3),  # L R C LFE Cs Ls Rs -> L C R Ls Rs Cs LFE
-    8: (0, 2, 1, 6, 7, 4, 5, 3),  # L R C LFE Lb Rb Ls Rs -> L C R Ls Rs Lb Rb LFE
 }
 
 
@@ -116,7 +108,7 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
         raise ParameterError(f"Cannot encode at sr={sr!r}: the sample rate must be a whole number of Hz > 0.")
     sr = int(sr)
     target = _supported_rate(sr, format)
-    reorder = format == "ogg" and y.shape[0] in _WAV_TO_VORBIS
+    reorder = format == "ogg" and y.shape[0] in WAV_TO_VORBIS
     if y.shape[0] <= _MAX_CHANNELS[format] and target == sr and not reorder:
         # The common case streams blocks straight from the caller's array: no full-length copy.
         blocks = _clipped_blocks(y) if format == "ogg" else _pcm16_blocks(y)
@@ -131,8 +123,8 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
             frames = soxr.resample(frames, sr, target, quality="HQ")
             np.clip(frames, -1.0, 1.0, out=frames)  # the resampler's filter can overshoot
             sr = target
-        if format == "ogg" and frames.shape[1] in _WAV_TO_VORBIS:
-            frames = np.ascontiguousarray(frames[:, list(_WAV_TO_VORBIS[frames.shape[1]])])
+        if format == "ogg" and frames.shape[1] in WAV_TO_VORBIS:
+            frames = np.ascontiguousarray(frames[:, list(WAV_TO_VORBIS[frames.shape[1]])])
         blocks = (frames[i : i + _CHUNK_FRAMES] for i in range(0, frames.shape[0], _CHUNK_FRAMES))
         data = _write(blocks, sr, frames.shape[1], format)
     if format == "ogg":
