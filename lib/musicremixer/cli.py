@@ -13,10 +13,9 @@ from pathlib import Path
 
 from musicremixer import __version__
 from musicremixer.errors import MusicRemixerError
-from musicremixer.pipeline import FORMATS, MAX_DURATION
+from musicremixer.pipeline import FORMATS, MAX_DURATION, STAGES
 from musicremixer.types import SourceFile
 
-STAGES = ("decode", "analyze", "graph", "walk", "render", "encode")
 _STAGE_WORDS = {
     "decode": "decoding",
     "analyze": "finding beats and bars",

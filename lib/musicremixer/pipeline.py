@@ -14,6 +14,7 @@ from musicremixer.types import Analysis, Audio, JumpGraph, Plan, SourceFile
 
 FORMATS = ("wav", "flac", "ogg", "mp3")
 MAX_DURATION = 3600.0  # seconds of output; longer asks are refused, not truncated
+STAGES = ("decode", "analyze", "graph", "walk", "render", "encode")  # as on_stage reports them
 
 StageCallback = Callable[[str], None]
 
@@ -72,8 +73,7 @@ def remix(
     max_input_seconds : float or None
         Refuse any source longer than this.
     on_stage : callable or None
-        Called with each stage's name ("decode", "analyze", "graph", "walk", "render", "encode")
-        as it starts.
+        Called with each stage's name (one of :data:`STAGES`, in that order) as it starts.
 
     Returns
     -------
