@@ -139,14 +139,7 @@ def click_track(
     for time, pos, gain in zip(beat_times, bar_positions, gains, strict=True):
         _add_at(mono, clicks[bool(pos == 0)], round(time * sr), gain)
     y = np.repeat(mono[np.newaxis], channels, axis=0)
-    return SynthSong(
-        y=_normalize(y),
-        sr=int(sr),
-        beat_times=beat_times,
-        downbeat_times=beat_times[bar_positions == 0],
-        bpm=float(bpm),
-        meter=int(meter),
-    )
+    return _song(y, sr, beat_times, bar_positions, bpm, meter)
 
 
 def synthetic_song(
@@ -252,14 +245,7 @@ def synthetic_song(
         for ch, position in enumerate(pans):
             np.multiply(stem, np.float32(level * (1.0 - 0.25 * abs(position - pan))), out=scratch)
             y[ch] += scratch
-    return SynthSong(
-        y=_normalize(y),
-        sr=int(sr),
-        beat_times=beat_times,
-        downbeat_times=beat_times[bar_positions == 0],
-        bpm=float(bpm),
-        meter=int(meter),
-    )
+    return _song(y, sr, beat_times, bar_positions, bpm, meter)
 
 
 def noise(seconds: float, sr: int = 22050, seed: int = 0, *, channels: int = 1) -> np.ndarray:
@@ -305,6 +291,19 @@ def wav_bytes(y: np.ndarray, sr: int, subtype: str = "PCM_16") -> bytes:
 
 
 # --- instruments: one hit each, computed once per song ---------------------------------------------
+
+
+def _song(
+    y: np.ndarray, sr: int, beat_times: np.ndarray, bar_positions: np.ndarray, bpm: float, meter: int
+) -> SynthSong:
+    return SynthSong(
+        y=_normalize(y),
+        sr=int(sr),
+        beat_times=beat_times,
+        downbeat_times=beat_times[bar_positions == 0],
+        bpm=float(bpm),
+        meter=int(meter),
+    )
 
 
 def _kick(sr: int) -> np.ndarray:
