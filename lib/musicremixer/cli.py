@@ -6,7 +6,6 @@ import argparse
 import itertools
 import json
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -91,13 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    import musicremixer.decode  # noqa: F401  (decoding below imports nothing more)
-    from musicremixer.pipeline import import_engine, remix
-
-    # The engine's imports (scikit-learn's above all) run while the files are read and decoded, the
-    # only thread importing meanwhile; the analysis waits for them (see import_engine).
-    engine = threading.Thread(target=import_engine, name="import-engine", daemon=True)
-    engine.start()
+    from musicremixer.pipeline import remix
 
     fmt = args.format or _format_from_suffix(args.output)
     progress = _Progress(verbose=args.verbose, quiet=args.quiet)
@@ -109,7 +102,7 @@ def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             seed=args.seed,
             jumpiness=args.jumpiness,
             format=fmt,
-            on_stage=lambda stage: _after(engine, stage, progress.stage),
+            on_stage=progress.stage,
         )
     except MusicRemixerError as error:
         progress.done()
@@ -132,12 +125,6 @@ def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             file=sys.stderr,
         )
     return 0
-
-
-def _after(engine: threading.Thread, stage: str, report) -> None:
-    if stage == "analyze":
-        engine.join()
-    report(stage)
 
 
 def _read(path: Path, parser: argparse.ArgumentParser) -> bytes:

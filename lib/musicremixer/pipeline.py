@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -156,9 +158,8 @@ def _decode(sources, max_input_seconds, stage) -> tuple[list[str], tuple[Audio, 
 
 
 def _analyze_and_walk(audios, names, duration, seed, jumpiness, stage) -> _Work:
-    # The stage is announced before the imports: a caller that preloads the engine in a thread
-    # waits for it here, so two threads never import the same modules at once.
     stage("analyze")
+    import_engine()
     from threadpoolctl import threadpool_limits
 
     from musicremixer.analyze import analyze_tracks
@@ -195,17 +196,21 @@ def _check_options(sources, duration, seed, jumpiness, format) -> None:
 
 
 def import_engine() -> None:
-    """Import every module a remix needs, so that the first remix doesn't wait for them.
+    """Import every module a remix needs: once per process, one thread at a time.
 
-    A fresh process spends about two seconds here, scikit-learn's import above all. The CLI runs
-    this in a background thread while it reads and decodes the input, and waits for it when the
-    analysis starts: the thread must be the only one importing meanwhile, or two threads can each
-    find the other's half-initialized modules (scipy's) and fail.
+    A fresh process spends a second or two here, scikit-learn's import (``scipy.stats``) above all.
+    :func:`remix` and :func:`plan_remix` call this when their analysis starts; after the first call
+    it returns at once. Concurrent first calls take turns: two threads importing scipy at once can
+    each find the other's half-initialized modules and fail.
     """
-    for name in _ENGINE_MODULES:
-        importlib.import_module(name)
+    if all(name in sys.modules for name in _ENGINE_MODULES):
+        return
+    with _IMPORT_LOCK:
+        for name in _ENGINE_MODULES:
+            importlib.import_module(name)
 
 
+_IMPORT_LOCK = threading.Lock()
 _ENGINE_MODULES = (
     "sklearn.cluster",
     "sklearn.metrics",

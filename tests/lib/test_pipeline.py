@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -148,3 +150,36 @@ def test_stages_are_reported_in_order(song_wav) -> None:
     seen: list[str] = []
     remix([song_wav], seed=1, duration=10, on_stage=seen.append)
     assert seen == ["decode", "analyze", "graph", "walk", "render", "encode"]
+
+
+def test_concurrent_first_imports_of_the_engine_take_turns(monkeypatch) -> None:
+    # Two threads importing scipy at once can each find the other's half-initialized modules.
+    from musicremixer import pipeline
+
+    inside: list[str] = []
+    overlaps: list[tuple[str, ...]] = []
+    imported: list[str] = []
+    entered = threading.Barrier(4)
+
+    def slow_import(name: str) -> None:
+        inside.append(name)
+        if len(inside) > 1:
+            overlaps.append(tuple(inside))
+        time.sleep(0.01)
+        imported.append(name)
+        inside.remove(name)
+
+    monkeypatch.setattr(pipeline, "_ENGINE_MODULES", ("musicremixer_test_a", "musicremixer_test_b"))
+    monkeypatch.setattr(pipeline.importlib, "import_module", slow_import)
+
+    def first_remix() -> None:
+        entered.wait()
+        pipeline.import_engine()
+
+    threads = [threading.Thread(target=first_remix) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == []
+    assert imported.count("musicremixer_test_a") >= 1  # none of these names ever reach sys.modules
