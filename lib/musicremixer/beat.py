@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import scipy.fft
 
 from musicremixer.filters import HOP_LENGTH, N_FFT, SR
 
@@ -64,7 +65,7 @@ def estimate_tempo(
     padded = np.pad(onset_envelope, half, mode="linear_ramp", end_values=0)
     frames = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
     window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win_length) / win_length)
-    n_pad = _fft_length(2 * win_length - 1)
+    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
     acf = _mean_normalized_autocorrelation(frames, window, n_pad, win_length)
     lags = np.arange(1, win_length)
     bpms = np.concatenate([[np.inf], 60.0 * sr / (hop_length * lags)])
@@ -80,8 +81,8 @@ def _mean_normalized_autocorrelation(
     total = np.zeros(win_length)
     for start in range(0, frames.shape[0], chunk):
         block = frames[start : start + chunk] * window
-        power = np.abs(np.fft.rfft(block, n=n_pad, axis=1)) ** 2
-        acf = np.fft.irfft(power, n=n_pad, axis=1)[:, :win_length]
+        power = np.abs(scipy.fft.rfft(block, n=n_pad, axis=1, workers=-1)) ** 2
+        acf = scipy.fft.irfft(power, n=n_pad, axis=1, workers=-1)[:, :win_length]
         peak = np.abs(acf).max(axis=1, keepdims=True)
         total += (acf / np.where(peak > 0, peak, 1.0)).sum(axis=0)
     return total / frames.shape[0]
@@ -192,8 +193,8 @@ def pulse_clarity(
     near 0 for noise)."""
     x = onset_envelope - onset_envelope.mean()
     n = x.shape[0]
-    n_fft = _fft_length(2 * n)
-    acf = np.fft.irfft(np.abs(np.fft.rfft(x, n=n_fft)) ** 2, n=n_fft)[:n]
+    n_fft = scipy.fft.next_fast_len(2 * n, real=True)
+    acf = scipy.fft.irfft(np.abs(scipy.fft.rfft(x, n=n_fft)) ** 2, n=n_fft)[:n]
     if acf[0] <= 0:
         return 0.0
     acf = acf / acf[0]
@@ -201,9 +202,3 @@ def pulse_clarity(
     lo = int(np.floor(60.0 * frame_rate / max_bpm))
     hi = min(int(np.ceil(60.0 * frame_rate / min_bpm)), n // 2)
     return float(acf[lo : hi + 1].max()) if hi > lo else 0.0
-
-
-def _fft_length(n: int) -> int:
-    # Any length >= n gives the same autocorrelation; a power of two is a fast one. (numpy.fft, as
-    # librosa's own autocorrelation uses, has no next_fast_len.)
-    return 1 << (n - 1).bit_length()

@@ -3,7 +3,7 @@
 A single STFT of the mono analysis signal feeds the onset envelope (beats), chroma (harmony),
 MFCC (timbre) and RMS (loudness). The transforms follow librosa's definitions
 (``melspectrogram``, ``power_to_db``, ``chroma_stft``, ``mfcc``, ``rms``) with its default
-parameters, computed with ``numpy.fft`` (as librosa does) and the shipped filter banks.
+parameters, computed with ``scipy.fft`` and the shipped filter banks.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 
 from musicremixer.filters import HOP_LENGTH, N_FFT, load_filters
 
@@ -68,7 +69,7 @@ def _power_blocks(y: np.ndarray, *, n_fft: int, hop_length: int, block: int = 25
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop_length]
     window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
     for start in range(0, frames.shape[0], block):
-        spectrum = np.fft.rfft(frames[start : start + block] * window, axis=1)
+        spectrum = scipy.fft.rfft(frames[start : start + block] * window, axis=1)
         yield (spectrum.real**2 + spectrum.imag**2).astype(np.float32, copy=False)
 
 
