@@ -21,7 +21,9 @@ No Docker engine runs where the project is developed, so this replays the image 
 It fails (exit 1) when the remix fails or doesn't decode, when numba or librosa were imported, when a
 module was loaded from outside the folder and the standard library, when a module in the folder had no
 ``.pyc`` (it would be compiled again at every cold start), or when the sandbox wasn't read-only; and
-exits 2 when everything worked but the slowest cold start missed ``--budget`` (3 s).
+exits 2 when everything worked but the median cold start missed ``--budget`` (3 s). The median, as
+``bench/run.py`` judges its goals: this machine's speed drifts by a fifth over minutes, and the
+slowest of a few runs measures that drift more than the code (the report gives the slowest too).
 
 Not reproduced: Lambda's own bootstrap (awslambdaric, tens of ms), reading the image from network
 storage (files here are in the page cache), and Lambda's CPU share (3,008 MB is ~1.7 vCPUs; this
@@ -827,10 +829,10 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print("\nFAILED:\n  " + "\n  ".join(problems))
         return 1
-    if max(total) > args.budget:
-        print(f"\nslower than the goal: {max(total):.3f} s > {args.budget:g} s")
+    if statistics.median(total) > args.budget:
+        print(f"\nslower than the goal: median {statistics.median(total):.3f} s > {args.budget:g} s")
         return 2
-    print(f"\nok: every cold start finished its remix in under {args.budget:g} s")
+    print(f"\nok: the median cold start finished its remix in under {args.budget:g} s")
     return 0
 
 
