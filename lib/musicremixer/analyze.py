@@ -20,8 +20,10 @@ SILENCE_RMS = 1e-4  # -80 dBFS
 # The onset envelope peaks about two frames after an attack (librosa's framing compensation);
 # cutting that much earlier puts every cut just before the beat's attack, where a seam hides.
 LATENCY_FRAMES = N_FFT // (2 * HOP_LENGTH)
+CUT_LEAD_SECONDS = LATENCY_FRAMES * HOP_LENGTH / SR  # a beat's cut point lies this far before its beat
 FEATURE_WEIGHTS = {"chroma": 1.0, "timbre": 1.0, "loudness": 0.5}
 _LOW_MEL_BANDS = slice(0, 10)  # below about 250 Hz: kick drum and bass attacks
+_KICK_MEL_BANDS = slice(0, 3)  # below about 170 Hz: the kick band of InfiniPlay's seam veto
 
 
 def analyze_tracks(audios: Sequence[Audio], *, names: Sequence[str]) -> Analysis:
@@ -57,6 +59,7 @@ def analyze_tracks(audios: Sequence[Audio], *, names: Sequence[str]) -> Analysis
         beat_ends=ends,
         bar_positions=np.concatenate([t.bar_positions for t in tracks]),
         features=features,
+        levels_db=np.vstack([t.levels_db for t in tracks]),
         feature_groups=groups,
     )
 
@@ -105,6 +108,7 @@ def analyze_track(audio: Audio, *, name: str) -> TrackAnalysis:
         beat_times=beat_times,
         bar_positions=bar_positions,
         features=features,
+        levels_db=np.column_stack([sync["loudness"], sync["kick_db"]]),
     )
 
 
@@ -188,6 +192,7 @@ def _beat_sync(frames: FrameFeatures, beat_times: np.ndarray) -> dict[str, np.nd
         "chroma": mean(frames.chroma),
         "timbre": mean(frames.mfcc[:, 1:]),
         "loudness": 20 * np.log10(mean(frames.rms[:, None])[:, 0] + 1e-6),
+        "kick_db": 10 * np.log10(mean(10 ** (frames.mel_db[:, _KICK_MEL_BANDS] / 10)).sum(axis=1) + 1e-10),
         "low_accent": attack,
     }
 

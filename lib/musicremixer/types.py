@@ -53,6 +53,12 @@ class TrackAnalysis:
         Position of each beat in its bar, 0 for the downbeat.
     features : np.ndarray [shape=(n_beats, n_features)]
         Beat-synchronous chroma, MFCC and loudness, before standardization.
+    levels_db : np.ndarray [shape=(n_beats, 2)]
+        Each beat's level in dB: column 0 broadband RMS, column 1 the kick band (below about 150 Hz).
+        What the seams are judged by (InfiniPlay's vetoes: level within 4 dB, kick within 6 dB).
+    free_time : bool
+        True when the track has no steady pulse: its "beats" are then equal moments of about half a
+        second, and seams get long crossfades instead of cuts before an attack.
     """
 
     name: str
@@ -62,6 +68,8 @@ class TrackAnalysis:
     beat_times: np.ndarray
     bar_positions: np.ndarray
     features: np.ndarray
+    levels_db: np.ndarray
+    free_time: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ class Analysis:
     beat_ends: np.ndarray  # (n_beats,) seconds, within the beat's track
     bar_positions: np.ndarray  # (n_beats,) int
     features: np.ndarray  # (n_beats, n_features), standardized over the pool
+    levels_db: np.ndarray  # (n_beats, 2) dB: broadband RMS, kick band (TrackAnalysis.levels_db)
     feature_groups: tuple[tuple[str, slice], ...]  # ("chroma", slice(0, 12)), ...
 
     @property

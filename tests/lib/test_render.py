@@ -28,6 +28,7 @@ def two_tone_track(seconds: float = 8.0, beat: float = 0.5) -> tuple[Audio, Anal
         beat_times=starts,
         bar_positions=np.arange(n) % 4,
         features=np.zeros((n, 25)),
+        levels_db=np.zeros((n, 2)),
     )
     analysis = Analysis(
         tracks=(track,),
@@ -36,6 +37,7 @@ def two_tone_track(seconds: float = 8.0, beat: float = 0.5) -> tuple[Audio, Anal
         beat_ends=np.r_[starts[1:], seconds],
         bar_positions=np.arange(n) % 4,
         features=np.zeros((n, 25)),
+        levels_db=np.zeros((n, 2)),
         feature_groups=(),
     )
     return Audio(y=y, sr=SR), analysis
@@ -126,6 +128,7 @@ def test_tracks_of_other_rates_and_channels_are_conformed() -> None:
         beat_ends=np.r_[analysis.beat_ends, analysis.beat_ends],
         bar_positions=np.r_[analysis.bar_positions, analysis.bar_positions],
         features=np.zeros((2 * n, 25)),
+        levels_db=np.zeros((2 * n, 2)),
         feature_groups=(),
     )
     beats = [0, 1, 2, 3, n + 4, n + 5, n + 6, n + 7]
