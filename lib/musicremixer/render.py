@@ -1,24 +1,49 @@
 """Render a plan: copy runs of consecutive beats as they are and crossfade at every jump.
 
 A run of beats that follow each other in the source is one slice of it, untouched. At a jump the
-outgoing run plays on and the incoming one starts early by half a crossfade, and the two are
-mixed with equal-power curves over ``CROSSFADE_SECONDS`` centred on the beat boundary, so the beat
-grid of the output is exactly the plan's. Before mixing, the incoming run is slid by up to
-``MAX_SHIFT_SECONDS`` to where its waveform best matches the outgoing one; the whole run moves,
-so no beat gets shorter or longer.
+outgoing run plays on and the incoming one starts early by half a crossfade, and the two are mixed
+over ``CROSSFADE_SECONDS`` centred on the beat boundary, so the beat grid of the output is exactly
+the plan's. Before mixing, the incoming run is slid by up to ``MAX_SHIFT_SECONDS`` to where its
+waveform best matches the outgoing one; the whole run moves, so no beat gets shorter or longer.
+
+Every seam keeps the loudness it joins:
+
+* **Power.** The fade curves follow the correlation ``r`` of the two overlapping stretches: their
+  gains keep ``a² + b² + 2·r·a·b = 1``, equal gain for alike stretches (``r ≈ 1``), equal power
+  for unrelated ones (``r ≈ 0``). An equal-power fade of two alike stretches would rise by 3 dB.
+* **Peaks.** Where the mix would still exceed the louder peak of the two stretches, a smooth gain
+  dip (never a hard clip) holds it under that peak, so no seam clips where the source doesn't.
+* **Level.** When the incoming beat is louder or quieter than the beat it replaces (the analysis'
+  ``levels_db``) by more than ``LEVEL_TOLERANCE_DB``, the incoming run starts at the gain that
+  matches them (at most ``MAX_LEVEL_CORRECTION_DB``; bigger jumps are vetoed by the graph) and eases
+  back to unity over ``LEVEL_RAMP_BEATS`` beats. Runs that need no correction are copied bit-exact.
+* **Free time.** Seams touching a track without a steady pulse (``TrackAnalysis.free_time``) are
+  crossfaded over ``FREE_TIME_CROSSFADE_SECONDS`` without the waveform search: over a second no
+  single shift lines up a pad's partials, and the correlation-aware fade already keeps its power.
+
+Per-seam work touches only the crossfade windows and the few beats of a level ramp.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import minimum_filter1d
 
 from musicremixer.types import Analysis, Audio, Plan
 
 CROSSFADE_SECONDS = 0.04
+# Loop finders for ambient and game music crossfade for about a second; a pad hides a long seam.
+FREE_TIME_CROSSFADE_SECONDS = 1.0
 MAX_SHIFT_SECONDS = 0.012
+LEVEL_TOLERANCE_DB = 1.0  # beats of one song differ by about this much anyway
+MAX_LEVEL_CORRECTION_DB = 3.0
+LEVEL_RAMP_BEATS = 2
+# The peak limiter's gain dip changes over at least this long: a 200 Hz wobble at worst, no click.
+LIMITER_SMOOTHING_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -26,6 +51,16 @@ class _Run:
     track: int
     start: int  # first source sample
     length: int  # samples
+    first_beat: int  # pool index
+    last_beat: int
+
+
+@dataclass(frozen=True)
+class _Gain:
+    """A run's level correction: ``db`` before its start, easing to 0 dB over ``ramp`` samples."""
+
+    db: float = 0.0
+    ramp: int = 0
 
 
 def render_plan(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audio:
@@ -48,41 +83,47 @@ def render_plan(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audi
     sources = [_conform(a, sr=sr, channels=audios[0].channels) for a in audios]
     runs = _runs(plan, analysis, sr)
     total = round(plan.duration * sr)
-    half = round(CROSSFADE_SECONDS * sr / 2)
-    max_shift = round(MAX_SHIFT_SECONDS * sr)
+    free = _free_time_seams(runs, analysis)
+    halves = _half_crossfades(runs, free, sr)
     length = sum(run.length for run in runs)
-    out = np.zeros((sources[0].shape[0], max(total, length) + half), dtype=np.float32)
+    out = np.zeros((sources[0].shape[0], max(total, length) + max(halves, default=0)), dtype=np.float32)
 
-    starts = _aligned_starts(runs, sources, half, max_shift)
-    # Crossfade k mixes run k - 1 and run k over [p - lead, p + trail) around their boundary p.
-    # Normally half a crossfade on each side; where a track has no audio past a run's end (or
-    # before its start), the crossfade moves to the side that has.
-    leads, trails = [0], []
-    for k in range(1, len(runs)):
-        after = sources[runs[k - 1].track].shape[1] - (starts[k - 1] + runs[k - 1].length)
-        trail = int(np.clip(after, 0, half))
-        lead = min(2 * half - trail, starts[k])
-        trail = min(2 * half - lead, max(after, 0))
-        leads.append(lead)
-        trails.append(trail)
-    trails.append(0)
+    starts = _aligned_starts(runs, sources, halves, free, round(MAX_SHIFT_SECONDS * sr))
+    leads, trails = _crossfade_sides(runs, sources, starts, halves)
+    gains = [_Gain()] + [
+        _level_gain(analysis, runs[k - 1], runs[k], sources, (starts[k - 1], starts[k], leads[k]), sr)
+        for k in range(1, len(runs))
+    ]
 
+    # Crossfade k mixes run k - 1 and run k over [p - leads[k], p + trails[k - 1]) around their
+    # boundary p; between crossfades each run's body is copied.
     position = 0
+    boundaries = []
     for k, run in enumerate(runs):
-        y = sources[run.track]
-        lead, trail = leads[k], trails[k]
-        # Output [begin, begin + width) takes source [source_begin, ...): the run and its crossfades.
-        begin, source_begin, width = position - lead, starts[k] - lead, lead + run.length + trail
-        rise = lead + trails[k - 1] if k > 0 else 0
-        fall = leads[k + 1] + trail if k + 1 < len(runs) else 0
-        # The body is copied, not scaled: contiguous beats come out exactly as they went in.
-        _add(out, begin + rise, y, source_begin + rise, width - rise - fall)
-        if rise:
-            out[:, begin : begin + rise] += _slice(y, source_begin, rise) * _equal_power(rise)[0]
-        if fall:
-            end = begin + width - fall
-            out[:, end : end + fall] += _slice(y, source_begin + width - fall, fall) * _equal_power(fall)[1]
+        rise = leads[k] + trails[k - 1] if k > 0 else 0
+        fall = leads[k + 1] + trails[k] if k + 1 < len(runs) else 0
+        body_begin = position - leads[k] + rise
+        _copy_body(
+            out,
+            body_begin,
+            sources[run.track],
+            starts[k] - leads[k] + rise,
+            run.length + leads[k] + trails[k] - rise - fall,
+            gains[k],
+            body_begin - position,
+        )
+        boundaries.append(position)
         position += run.length
+    for k in range(1, len(runs)):
+        p, lead, trail = boundaries[k], leads[k], trails[k - 1]
+        outgoing = _stretch(
+            sources[runs[k - 1].track], starts[k - 1] + runs[k - 1].length - lead, lead + trail
+        )
+        outgoing *= _envelope(gains[k - 1], p - lead - boundaries[k - 1], lead + trail)
+        incoming = _stretch(sources[runs[k].track], starts[k] - lead, lead + trail)
+        incoming *= _envelope(gains[k], -lead, lead + trail)
+        out[:, p - lead : p + trail] = _mix(outgoing, incoming, sr)
+
     out = out[:, :total]
     if plan.fade_out > 0:
         n = min(total, round(plan.fade_out * sr))
@@ -100,41 +141,222 @@ def _runs(plan: Plan, analysis: Analysis, sr: int) -> list[_Run]:
     for i in range(1, len(beats) + 1):
         if i < len(beats) and beats[i] == beats[i - 1] + 1 and track[beats[i]] == track[beats[i - 1]]:
             continue
-        first, last = beats[run_begin], beats[i - 1]
+        first, last = int(beats[run_begin]), int(beats[i - 1])
         runs.append(
-            _Run(track=int(track[first]), start=int(starts[first]), length=int(ends[last] - starts[first]))
+            _Run(
+                track=int(track[first]),
+                start=int(starts[first]),
+                length=int(ends[last] - starts[first]),
+                first_beat=first,
+                last_beat=last,
+            )
         )
         run_begin = i
     return runs
 
 
-def _aligned_starts(runs: list[_Run], sources: list[np.ndarray], half: int, max_shift: int) -> list[int]:
+def _free_time_seams(runs: list[_Run], analysis: Analysis) -> list[bool]:
+    """Whether seam k (index 0 unused) touches a free-time track: it then gets the long crossfade."""
+    free = [bool(t.free_time) for t in analysis.tracks]
+    return [False] + [free[previous.track] or free[run.track] for previous, run in itertools.pairwise(runs)]
+
+
+def _half_crossfades(runs: list[_Run], free: list[bool], sr: int) -> list[int]:
+    """Half the crossfade of every seam (index 0 unused)."""
+    halves = [0]
+    for k in range(1, len(runs)):
+        previous, run = runs[k - 1], runs[k]
+        seconds = FREE_TIME_CROSSFADE_SECONDS if free[k] else CROSSFADE_SECONDS
+        # No crossfade may take more than half of either run, so neighbouring seams never overlap.
+        halves.append(min(round(seconds * sr / 2), previous.length // 4, run.length // 4))
+    return halves
+
+
+def _aligned_starts(
+    runs: list[_Run], sources: list[np.ndarray], halves: list[int], free: list[bool], max_shift: int
+) -> list[int]:
     """Source start of every run, each slid to best continue the waveform of the run before it."""
     starts = [runs[0].start]
     for k in range(1, len(runs)):
         previous, run = runs[k - 1], runs[k]
         y = sources[run.track]
-        shift = _best_shift(
-            sources[previous.track], starts[-1] + previous.length, y, run.start, half, max_shift
-        )
+        if free[k]:
+            shift = 0  # a free-time seam: no one shift aligns a long stretch of sustained partials
+        else:
+            out_end = starts[-1] + previous.length
+            shift = _best_shift(sources[previous.track], out_end, y, run.start, halves[k], max_shift)
         # Slide only as far as keeps the run inside its track.
         shift = int(np.clip(shift, min(0, -run.start), max(0, y.shape[1] - run.start - run.length)))
         starts.append(run.start + shift)
     return starts
 
 
+def _crossfade_sides(
+    runs: list[_Run], sources: list[np.ndarray], starts: list[int], halves: list[int]
+) -> tuple[list[int], list[int]]:
+    """``leads[k]``, ``trails[k - 1]``: how far crossfade k reaches before and after its boundary.
+
+    Normally half a crossfade on each side; where a track has no audio past a run's end (or before
+    its start), the crossfade moves to the side that has.
+    """
+    leads, trails = [0], []
+    for k in range(1, len(runs)):
+        half = halves[k]
+        after = sources[runs[k - 1].track].shape[1] - (starts[k - 1] + runs[k - 1].length)
+        trail = int(np.clip(after, 0, half))
+        lead = min(2 * half - trail, starts[k], runs[k - 1].length // 2)
+        trail = min(2 * half - lead, max(after, 0), runs[k].length // 2)
+        leads.append(lead)
+        trails.append(trail)
+    trails.append(0)
+    return leads, trails
+
+
 def _best_shift(
     out_y: np.ndarray, out_end: int, in_y: np.ndarray, in_start: int, half: int, max_shift: int
 ) -> int:
     """Shift of the incoming run (samples) whose waveform best continues the outgoing one."""
-    reference = _slice(out_y, out_end - half, 2 * half).mean(axis=0)
-    region = _slice(in_y, in_start - half - max_shift, 2 * half + 2 * max_shift).mean(axis=0)
+    if half <= 0:
+        return 0
+    reference = _stretch(out_y, out_end - half, 2 * half).mean(axis=0)
+    region = _stretch(in_y, in_start - half - max_shift, 2 * half + 2 * max_shift).mean(axis=0)
     if not reference.any() or not region.any():
         return 0
     correlation = np.correlate(region, reference, mode="valid")
     energy = np.convolve(region**2, np.ones(2 * half, dtype=np.float32), mode="valid")
     score = correlation / np.sqrt(np.maximum(energy, 1e-12))
     return int(np.argmax(score)) - max_shift
+
+
+def _level_gain(
+    analysis: Analysis,
+    previous: _Run,
+    run: _Run,
+    sources: list[np.ndarray],
+    placement: tuple[int, int, int],
+    sr: int,
+) -> _Gain:
+    """The correction that makes the incoming run start at the level of the beat it replaces.
+
+    ``placement`` is the outgoing run's source start, the incoming one's, and the crossfade's lead.
+    """
+    levels = analysis.levels_db
+    replaced = previous.last_beat + 1
+    n = analysis.n_beats
+    if replaced >= n or analysis.track_of_beat[replaced] != analysis.track_of_beat[previous.last_beat]:
+        replaced = previous.last_beat  # the song ended there: match the beat that played last
+    difference = float(levels[replaced, 0] - levels[run.first_beat, 0])
+    if not np.isfinite(difference) or abs(difference) <= LEVEL_TOLERANCE_DB:
+        return _Gain()
+    db = float(np.clip(difference, -MAX_LEVEL_CORRECTION_DB, MAX_LEVEL_CORRECTION_DB))
+    last = min(run.first_beat + LEVEL_RAMP_BEATS, n) - 1
+    if analysis.track_of_beat[last] != run.track:
+        last = run.first_beat
+    seconds = float(analysis.beat_ends[last] - analysis.beat_starts[run.first_beat])
+    ramp = max(1, min(round(seconds * sr), run.length))
+    gain = _Gain(db=db, ramp=ramp)
+    if db > 0:
+        gain = _Gain(db=_safe_boost(gain, sources, previous, run, placement), ramp=ramp)
+    return gain
+
+
+def _safe_boost(
+    gain: _Gain, sources: list[np.ndarray], previous: _Run, run: _Run, placement: tuple[int, int, int]
+) -> float:
+    """The largest boost (dB, at most ``gain.db``) that lifts no heard sample of the incoming run
+    (its lead and ramp) above the loudest of those and of the outgoing run's last ``ramp`` samples."""
+    previous_start, start, lead = placement
+    ramp = gain.ramp
+    outgoing = _stretch(sources[previous.track], previous_start + previous.length - ramp, ramp)
+    incoming = np.abs(_stretch(sources[run.track], start - lead, lead + ramp)).max(axis=0)
+    ceiling = max(float(np.abs(outgoing).max(initial=0.0)), float(incoming.max(initial=0.0)))
+    weight = _envelope_weight(ramp, np.arange(-lead, ramp))  # 1 before the boundary, easing to 0
+    loud = (incoming > 0) & (weight > 0)
+    if not loud.any() or ceiling <= 0:
+        return gain.db
+    allowed = 20 * np.log10(ceiling / incoming[loud]) / weight[loud]
+    return float(np.clip(allowed.min(), 0.0, gain.db))
+
+
+def _envelope_weight(ramp: int, positions: np.ndarray) -> np.ndarray:
+    """How much of the correction applies at ``positions`` (samples from the run's boundary)."""
+    t = np.clip((positions + 0.5) / max(ramp, 1), 0.0, 1.0)
+    return (0.5 + 0.5 * np.cos(np.pi * t)).astype(np.float32)  # raised cosine: no step at either end
+
+
+def _envelope(gain: _Gain, offset: int, length: int) -> np.ndarray:
+    """Gain factors of ``length`` samples starting ``offset`` samples after the run's boundary."""
+    if gain.db == 0.0:
+        return np.ones(length, dtype=np.float32)
+    weight = _envelope_weight(gain.ramp, np.arange(offset, offset + length))
+    return (10.0 ** (gain.db * weight / 20.0)).astype(np.float32)
+
+
+def _copy_body(
+    out: np.ndarray, at: int, y: np.ndarray, start: int, length: int, gain: _Gain, offset: int
+) -> None:
+    """Add ``y[:, start:start + length]`` at ``out[:, at]``; the part within a level ramp scaled.
+
+    ``offset`` is where the body begins relative to its run's boundary: the ramp covers
+    ``[0, gain.ramp)`` from there. Outside the ramp the samples are copied, not scaled, so
+    contiguous beats come out exactly as they went in.
+    """
+    if length <= 0:
+        return
+    scaled = 0 if gain.db == 0.0 else int(np.clip(gain.ramp - offset, 0, length))
+    if scaled:
+        out[:, at : at + scaled] += _stretch(y, start, scaled) * _envelope(gain, offset, scaled)
+    _add(out, at + scaled, y, start + scaled, length - scaled)
+
+
+def _mix(outgoing: np.ndarray, incoming: np.ndarray, sr: int) -> np.ndarray:
+    """Crossfade two aligned stretches with power-keeping gains, peaks held under the louder one's."""
+    n = outgoing.shape[1]
+    fall, rise = _fades(n, _correlation(outgoing, incoming))
+    mixed = outgoing * fall + incoming * rise
+    ceiling = max(float(np.abs(outgoing).max(initial=0.0)), float(np.abs(incoming).max(initial=0.0)))
+    peak = np.abs(mixed).max(axis=0, initial=0.0)
+    if n and peak.max() > ceiling:
+        # Scaled to equal gain (a + b = 1) the mix can't pass the ceiling, and that scaling is 1 at
+        # both ends of the stretch: the dip never needs to go below it, so it joins the runs smoothly.
+        equal_gain = 1.0 / (fall + rise)
+        mixed *= np.maximum(_dip(np.minimum(1.0, ceiling / np.maximum(peak, 1e-12)), sr), equal_gain)
+    return mixed
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Correlation of two stretches over all channels, in [0, 1] (anti-phase counts as unrelated)."""
+    energy = float(np.vdot(a, a)) * float(np.vdot(b, b))
+    if energy <= 0:
+        return 0.0
+    return float(np.clip(np.vdot(a, b) / np.sqrt(energy), 0.0, 1.0))
+
+
+def _fades(n: int, r: float) -> tuple[np.ndarray, np.ndarray]:
+    """Fade-out and fade-in gains ``a``, ``b`` with ``a² + b² + 2·r·a·b = 1`` at every sample.
+
+    Equal-power curves scaled by ``1 / sqrt(1 + 2·r·sin·cos)``: for ``r = 1`` they sum to one
+    (equal gain), for ``r = 0`` they are the equal-power sine and cosine.
+    """
+    phase = (np.arange(n, dtype=np.float64) + 0.5) / max(n, 1) * (np.pi / 2)
+    s, c = np.sin(phase), np.cos(phase)
+    norm = 1.0 / np.sqrt(1.0 + 2.0 * r * s * c)
+    return (c * norm).astype(np.float32), (s * norm).astype(np.float32)
+
+
+def _dip(needed: np.ndarray, sr: int) -> np.ndarray:
+    """A smooth gain curve at or below ``needed`` everywhere, 1 wherever nothing is needed nearby.
+
+    The smallest need within half a window, smoothed by a Hann window of the same width: each
+    output sample averages minima that all include its own need, so it never exceeds it. Beyond
+    the stretch the need is 1, so the curve rises back towards unity at both ends.
+    """
+    width = max(3, round(LIMITER_SMOOTHING_SECONDS * sr) | 1)
+    padded = np.concatenate([np.ones(width), needed.astype(np.float64), np.ones(width)])
+    floor = minimum_filter1d(padded, size=width, mode="nearest")
+    kernel = np.hanning(width + 2)[1:-1]
+    smooth = np.convolve(floor, kernel / kernel.sum(), mode="same")
+    return np.minimum(smooth[width:-width], needed).astype(np.float32)
 
 
 def _add(out: np.ndarray, at: int, y: np.ndarray, start: int, length: int) -> None:
@@ -144,18 +366,13 @@ def _add(out: np.ndarray, at: int, y: np.ndarray, start: int, length: int) -> No
         out[:, at + lo - start : at + hi - start] += y[:, lo:hi]
 
 
-def _slice(y: np.ndarray, start: int, length: int) -> np.ndarray:
+def _stretch(y: np.ndarray, start: int, length: int) -> np.ndarray:
     """``y[:, start:start + length]`` as a new array, zero where it falls outside ``y``."""
-    out = np.zeros((y.shape[0], length), dtype=np.float32)
+    out = np.zeros((y.shape[0], max(length, 0)), dtype=np.float32)
     lo, hi = max(start, 0), min(start + length, y.shape[1])
     if hi > lo:
         out[:, lo - start : hi - start] = y[:, lo:hi]
     return out
-
-
-def _equal_power(n: int) -> tuple[np.ndarray, np.ndarray]:
-    phase = (np.arange(n, dtype=np.float32) + 0.5) / max(n, 1) * (np.pi / 2)
-    return np.sin(phase), np.cos(phase)
 
 
 def _conform(audio: Audio, *, sr: int, channels: int) -> np.ndarray:
