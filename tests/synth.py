@@ -19,8 +19,10 @@ import soundfile as sf
 
 __all__ = [
     "SynthSong",
+    "ambient_pad",
     "click_track",
     "noise",
+    "rubato_piece",
     "silence",
     "synthetic_song",
     "wav_bytes",
@@ -152,6 +154,8 @@ def synthetic_song(
     seed: int = 0,
     pickup: float = 0.0,
     outro: float = 0.0,
+    hats: float = 0.35,
+    offbeat_hats: float = 0.7,
 ) -> SynthSong:
     """A drum-and-chords loop with a known beat and bar grid.
 
@@ -179,6 +183,10 @@ def synthetic_song(
         Seconds of near-silence (a faint noise floor) before the first beat.
     outro : float >= 0
         Seconds after the last bar: the tonic chord held and fading out.
+    hats : float >= 0
+        Level of the eighth-note hi-hats against the drums (real mixes often have them loud).
+    offbeat_hats : float >= 0
+        Gain of the off-beat hats against the on-beat ones.
 
     Returns
     -------
@@ -212,7 +220,7 @@ def synthetic_song(
             _add_at(drums, snare, start, 0.7 + 0.05 * rng.standard_normal())
     eighth_times = pickup + (period / 2) * np.arange(2 * n_beats)
     for k, time in enumerate(eighth_times):
-        accent = 1.0 if k % 2 == 0 else 0.7  # on-beat hats a little louder, as drummers play them
+        accent = 1.0 if k % 2 == 0 else offbeat_hats  # on-beat hats a little louder, as drummers play them
         _add_at(hat_bus, hat, round(time * sr), accent * (1.0 + 0.1 * rng.standard_normal()))
 
     # I-V-vi-IV in a key from the seed; roots as MIDI notes around C3.
@@ -237,7 +245,7 @@ def synthetic_song(
     drums += rng.standard_normal(n, dtype=np.float32) * np.float32(1e-4)
     drums += np.float32(0.9) * bass
     # Pan: kick, snare and bass in the middle; hats a little right, chords a little left.
-    stems = [(drums, 1.0, 0.0), (hat_bus, 0.35, 0.4), (chords, 0.45, -0.3)]
+    stems = [(drums, 1.0, 0.0), (hat_bus, hats, 0.4), (chords, 0.45, -0.3)]
     pans = np.linspace(-1.0, 1.0, channels) if channels > 1 else np.zeros(1)
     y = np.zeros((channels, n), dtype=np.float32)
     scratch = np.empty(n, dtype=np.float32)
@@ -246,6 +254,79 @@ def synthetic_song(
             np.multiply(stem, np.float32(level * (1.0 - 0.25 * abs(position - pan))), out=scratch)
             y[ch] += scratch
     return _song(y, sr, beat_times, bar_positions, bpm, meter)
+
+
+def rubato_piece(*, seconds: float = 40.0, sr: int = 22050, seed: int = 0, bpm: float = 84.0) -> SynthSong:
+    """A solo keyboard line with no drums whose tempo breathes: rubato, as a pianist plays a slow piece.
+
+    Plucked harmonic tones (a melody note on every beat, a bass note on every downbeat of 3/4) on a
+    grid whose tempo swings by about a third, slowly and irregularly, so no single beat period fits
+    the whole piece.
+
+    Returns
+    -------
+    SynthSong
+        ``beat_times`` are the warped beats; ``bpm`` is the nominal tempo.
+    """
+    _check_positive(seconds=seconds, sr=sr, bpm=bpm)
+    rng = np.random.default_rng(seed)
+    n = round(seconds * sr)
+    # Local tempo: two slow incommensurate swings plus a random walk, between about 0.6 and 1.4 x bpm.
+    grid = np.arange(0.0, seconds, 0.01)
+    drift = np.cumsum(rng.standard_normal(grid.size)) * 0.004
+    factor = 1.0 + 0.25 * np.sin(2 * np.pi * grid / 11.0) + 0.12 * np.sin(2 * np.pi * grid / 4.3 + 1.0)
+    factor = np.clip(factor + drift - drift.mean(), 0.6, 1.4)
+    beats_done = np.cumsum(factor * bpm / 60.0 * 0.01)
+    beat_times = np.interp(np.arange(1, int(beats_done[-1])), beats_done, grid)
+    beat_times = beat_times[beat_times < seconds - 1.5]
+    scale = np.array([0, 2, 4, 5, 7, 9, 11, 12])
+    tonic = 60 + int(rng.integers(0, 12))
+    y = np.zeros(n, dtype=np.float32)
+    for k, time in enumerate(beat_times):
+        note = tonic + int(scale[rng.integers(0, scale.size)])
+        _add_at(y, _pluck(note, int(1.2 * sr), sr), round(time * sr), 0.5 + 0.2 * rng.random())
+        if k % 3 == 0:
+            _add_at(
+                y,
+                _pluck(tonic - 12 + int(scale[rng.integers(0, 5)]), int(2.0 * sr), sr),
+                round(time * sr),
+                0.6,
+            )
+    bar_positions = np.arange(beat_times.size) % 3
+    return _song(y[None, :], sr, beat_times, bar_positions, bpm, 3)
+
+
+def ambient_pad(*, seconds: float = 40.0, sr: int = 22050, seed: int = 0, channels: int = 1) -> SynthSong:
+    """Sustained chords that swell and melt into each other: no attack, no pulse (an ambient track).
+
+    Each chord lasts 5 to 9 seconds and crossfades over two seconds into the next; its loudness
+    swells slowly. ``beat_times`` are the chord changes; ``bpm`` and ``meter`` carry no meaning here.
+
+    Returns
+    -------
+    SynthSong
+    """
+    _check_positive(seconds=seconds, sr=sr, channels=channels)
+    rng = np.random.default_rng(seed)
+    n = round(seconds * sr)
+    tonic = 48 + int(rng.integers(0, 12))
+    shapes = [(0, 4, 7, 11), (5, 9, 12, 16), (-3, 0, 4, 7), (2, 5, 9, 12)]
+    y = np.zeros(n, dtype=np.float32)
+    changes, start = [], 0.0
+    while start < seconds:
+        length = 5.0 + 4.0 * rng.random()
+        changes.append(start)
+        count = min(n - round(start * sr), round((length + 2.0) * sr))
+        t = np.arange(count) / sr
+        chord = _chord(tonic, shapes[len(changes) % len(shapes)], count, sr, release=False)
+        chord /= np.exp(-t / 2.0)  # undo _chord's decay: a pad holds its notes
+        envelope = np.sin(np.pi * np.clip(t / (length + 2.0), 0, 1)) ** 0.5
+        swell = 1.0 + 0.3 * np.sin(2 * np.pi * t / (3.0 + rng.random()))
+        _add_at(y, chord * envelope * swell, round(start * sr), 1.0)
+        start += length
+    y = np.repeat(y[None, :], channels, axis=0)
+    changes = np.array(changes)
+    return _song(y, sr, changes, np.zeros(changes.size, dtype=int), 60.0 / 7.0, 1)
 
 
 def noise(seconds: float, sr: int = 22050, seed: int = 0, *, channels: int = 1) -> np.ndarray:
@@ -364,6 +445,14 @@ def _attack(length: int, sr: int, *, seconds: float = 0.002) -> np.ndarray:
     n = min(length, max(1, int(seconds * sr)))
     ramp[:n] = np.linspace(0.0, 1.0, n, endpoint=False)
     return ramp
+
+
+def _pluck(note: int, length: int, sr: int) -> np.ndarray:
+    """A plucked keyboard tone: a few harmonics with a sharp attack and an exponential decay."""
+    t = np.arange(length) / sr
+    f0 = _hz(note)
+    tone = sum(np.sin(2 * np.pi * k * f0 * t) / k**1.5 for k in range(1, 6) if k * f0 < sr / 2)
+    return tone * np.exp(-t / 0.4) * _attack(length, sr, seconds=0.003)
 
 
 def _hz(midi: int) -> float:

@@ -7,9 +7,17 @@ from collections.abc import Sequence
 import numpy as np
 
 from musicremixer.bar import estimate_bar_positions
-from musicremixer.beat import estimate_tempo, onset_strength, pulse_clarity, track_beats
+from musicremixer.beat import (
+    estimate_tempo,
+    onset_strength,
+    peak_near,
+    pulse_clarity,
+    track_beats,
+    track_slow_beats,
+)
 from musicremixer.errors import NotRemixableError
 from musicremixer.filters import HOP_LENGTH, N_FFT, SR
+from musicremixer.moments import MOMENTS_PER_BAR, moment_grid, sounds_like_music
 from musicremixer.spectrum import FrameFeatures, frame_features
 from musicremixer.types import Analysis, Audio, TrackAnalysis
 
@@ -22,6 +30,7 @@ SILENCE_RMS = 1e-4  # -80 dBFS
 LATENCY_FRAMES = N_FFT // (2 * HOP_LENGTH)
 CUT_LEAD_SECONDS = LATENCY_FRAMES * HOP_LENGTH / SR  # a beat's cut point lies this far before its beat
 FEATURE_WEIGHTS = {"chroma": 1.0, "timbre": 1.0, "loudness": 0.5}
+SLOW_BPM = 100.0  # below this a tempo may be half time: its beats are put on the kick (beat.track_slow_beats)
 _LOW_MEL_BANDS = slice(0, 10)  # below about 250 Hz: kick drum and bass attacks
 _KICK_MEL_BANDS = slice(0, 3)  # below about 170 Hz: the kick band of InfiniPlay's seam veto
 
@@ -44,7 +53,9 @@ def analyze_tracks(audios: Sequence[Audio], *, names: Sequence[str]) -> Analysis
     Raises
     ------
     NotRemixableError
-        When a track is too short, silent or has no steady beat.
+        When a track is too short, silent, or neither has a steady beat nor sounds like music (noise,
+        speech). Music without a steady pulse is cut into equal moments instead
+        (:mod:`musicremixer.moments`, ``TrackAnalysis.free_time``).
     """
     tracks = tuple(analyze_track(audio, name=name) for audio, name in zip(audios, names, strict=True))
     counts = [t.beat_times.shape[0] for t in tracks]
@@ -79,36 +90,42 @@ def analyze_track(audio: Audio, *, name: str) -> TrackAnalysis:
     clarity = pulse_clarity(envelope)
     # Noise reaches about 3/sqrt(frames) by chance; a short clip needs a clearer pulse to count.
     needed = max(MIN_PULSE_CLARITY, 4.0 / np.sqrt(envelope.shape[0]))
-    if clarity < needed:
+    if clarity >= needed:
+        tempo = estimate_tempo(envelope)
+        if tempo < SLOW_BPM:
+            beat_frames = track_slow_beats(envelope, _low_flux(frames), bpm=tempo)
+        else:
+            beat_frames = track_beats(envelope, bpm=tempo)
+        beat_times = _complete_grid((beat_frames - LATENCY_FRAMES) * HOP_LENGTH / SR, frames, audio.duration)
+        if beat_times.shape[0] < MIN_BEATS:
+            raise NotRemixableError(
+                f"{name}: only {beat_times.shape[0]} beats found; a remix needs at least {MIN_BEATS}. "
+                "Send a longer excerpt with a clear beat."
+            )
+        beat_times[0] = 0.0  # the pickup before the first beat belongs to it
+        free_time = False
+    elif sounds_like_music(frames):
+        beat_times, bar_positions = moment_grid(audio.duration)
+        free_time = True
+    else:
         raise NotRemixableError(
-            f"{name} has no steady beat to follow (pulse clarity {clarity:.2f}, needs {needed:.2f}); "
-            "noise, speech or free-time music can't be remixed beat by beat."
+            f"{name} has neither a steady beat (pulse clarity {clarity:.2f}, needs {needed:.2f}) nor "
+            "held harmony: it sounds like noise or speech. Send a song with music in it."
         )
-    tempo = estimate_tempo(envelope)
-    beat_frames = track_beats(envelope, bpm=tempo)
-    if _offbeats_as_strong(envelope, beat_frames) and tempo * 2 <= 240:
-        # Backbeats as strong as the beats: the estimate is half the tempo (say 90 for 180 BPM).
-        tempo *= 2
-        beat_frames = track_beats(envelope, bpm=tempo)
-    beat_times = _complete_grid((beat_frames - LATENCY_FRAMES) * HOP_LENGTH / SR, frames, audio.duration)
-    if beat_times.shape[0] < MIN_BEATS:
-        raise NotRemixableError(
-            f"{name}: only {beat_times.shape[0]} beats found; a remix needs at least {MIN_BEATS}. "
-            "Send a longer excerpt with a clear beat."
-        )
-    beat_times[0] = 0.0  # the pickup before the first beat belongs to it
     sync = _beat_sync(frames, beat_times)
-    meter, bar_positions = estimate_bar_positions(sync["timbre"], sync["chroma"], sync["low_accent"])
+    if not free_time:
+        meter, bar_positions = estimate_bar_positions(sync["timbre"], sync["chroma"], sync["low_accent"])
     features = np.hstack([sync["chroma"], sync["timbre"], sync["loudness"][:, None]])
     return TrackAnalysis(
         name=name,
         duration=audio.duration,
-        tempo=_tempo_of(beat_times),
-        meter=meter,
+        tempo=0.0 if free_time else _tempo_of(beat_times),
+        meter=MOMENTS_PER_BAR if free_time else meter,
         beat_times=beat_times,
         bar_positions=bar_positions,
         features=features,
         levels_db=np.column_stack([sync["loudness"], sync["kick_db"]]),
+        free_time=free_time,
     )
 
 
@@ -136,21 +153,6 @@ def mono_for_analysis(audio: Audio, *, block: int = 1 << 16) -> np.ndarray:
         for i in range(0, n, block)
     ]
     return np.concatenate(parts)
-
-
-def _offbeats_as_strong(envelope: np.ndarray, beat_frames: np.ndarray) -> bool:
-    if beat_frames.shape[0] < 8:
-        return False
-    midpoints = (beat_frames[:-1] + beat_frames[1:]) // 2
-    on = np.median(_peak_near(envelope, beat_frames[1:]))
-    off = np.median(_peak_near(envelope, midpoints))
-    return bool(on > 0 and off >= 0.35 * on)
-
-
-def _peak_near(envelope: np.ndarray, frames: np.ndarray, radius: int = 2) -> np.ndarray:
-    padded = np.pad(envelope, radius)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * radius + 1)
-    return windows[frames].max(axis=1)
 
 
 def _complete_grid(beat_times: np.ndarray, frames: FrameFeatures, duration: float) -> np.ndarray:
@@ -186,8 +188,7 @@ def _beat_sync(frames: FrameFeatures, beat_times: np.ndarray) -> dict[str, np.nd
     def mean(x: np.ndarray) -> np.ndarray:
         return np.add.reduceat(x, starts, axis=0) / counts
 
-    low_flux = np.maximum(0.0, np.diff(frames.mel_db[:, _LOW_MEL_BANDS], axis=0, prepend=0.0)).mean(axis=1)
-    attack = _peak_near(low_flux, np.minimum(starts + LATENCY_FRAMES, frames.n_frames - 1), radius=2)
+    attack = peak_near(_low_flux(frames), np.minimum(starts + LATENCY_FRAMES, frames.n_frames - 1), radius=2)
     return {
         "chroma": mean(frames.chroma),
         "timbre": mean(frames.mfcc[:, 1:]),
@@ -195,6 +196,11 @@ def _beat_sync(frames: FrameFeatures, beat_times: np.ndarray) -> dict[str, np.nd
         "kick_db": 10 * np.log10(mean(10 ** (frames.mel_db[:, _KICK_MEL_BANDS] / 10)).sum(axis=1) + 1e-10),
         "low_accent": attack,
     }
+
+
+def _low_flux(frames: FrameFeatures) -> np.ndarray:
+    """Onset strength below about 250 Hz: kick drum and bass attacks."""
+    return np.maximum(0.0, np.diff(frames.mel_db[:, _LOW_MEL_BANDS], axis=0, prepend=0.0)).mean(axis=1)
 
 
 def _pool_features(raw: np.ndarray) -> tuple[np.ndarray, tuple[tuple[str, slice], ...]]:

