@@ -8,7 +8,7 @@ import { describeError } from "./messages.js";
 import { PlanView } from "./plan-view.js";
 import { Player } from "./player.js";
 import { Progress } from "./progress.js";
-import { formatBytes, formatSeconds } from "./units.js";
+import { formatBytes, formatSeconds, formatTempo } from "./units.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -105,7 +105,7 @@ function showSummary(values, plan, seconds, bytes, took) {
   const names = (plan.tracks ?? []).map((track) => track.name).join(" + ") || "your song";
   const parts = [
     `${formatSeconds(seconds)} remix of ${names}`,
-    `${Math.round(plan.tempo ?? 0)} BPM`,
+    formatTempo(plan),
     `seed ${plan.seed ?? values.seedText}`,
     `jumpiness ${Number(plan.jumpiness ?? values.jumpiness).toFixed(2)}`,
     `${values.format.toUpperCase()}, ${formatBytes(bytes)}`,

@@ -5,6 +5,8 @@
 // The counts it drew are on the canvas as data- attributes (beats, bars, clusters, edges, jumps,
 // current-beat) and in its aria-label, so people using a screen reader and tests can read them.
 
+import { formatTempo } from "./units.js";
+
 const START_ANGLE = -Math.PI / 2;
 const BAR_GAP = 0.4; // in beat widths
 const TRACK_GAP = 3;
@@ -177,7 +179,7 @@ function drawBase(ctx, size, ratio, plan, layout, palette) {
   const big = Math.round(Math.max(16 * ratio, geometry.radius * 0.11));
   const small = Math.round(Math.max(12 * ratio, big * 0.55));
   ctx.font = `600 ${big}px system-ui, sans-serif`;
-  ctx.fillText(`${Math.round(plan.tempo ?? 0)} BPM`, geometry.centre, geometry.centre - big * 0.6);
+  ctx.fillText(formatTempo(plan), geometry.centre, geometry.centre - big * 0.6);
   ctx.font = `${small}px system-ui, sans-serif`;
   ctx.fillStyle = palette.muted;
   ctx.fillText(

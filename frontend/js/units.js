@@ -1,4 +1,4 @@
-// Numbers for people: bytes, seconds, and reading a length typed as "90", "1:30" or "1:30.5".
+// Numbers for people: bytes, seconds, tempo, and reading a length typed as "90", "1:30" or "1:30.5".
 
 /** "4.5 MB", "820 kB", "12 bytes" (decimal units, as the limits are stated). */
 export function formatBytes(bytes) {
@@ -27,4 +27,11 @@ export function parseSeconds(text) {
   if (value === "") return null;
   if (!/^\d+(\.\d+)?$|^\d+(:\d{1,2}){1,2}(\.\d+)?$/.test(value)) return Number.NaN;
   return value.split(":").reduce((total, part) => total * 60 + Number(part), 0);
+}
+
+/** The plan's tempo as a reader sees it: "120 BPM", or "free time" for music without a steady beat. */
+export function formatTempo(plan) {
+  const first = (plan.tracks ?? [])[0];
+  if (first?.free_time || !(plan.tempo > 0)) return "free time";
+  return `${Math.round(plan.tempo)} BPM`;
 }

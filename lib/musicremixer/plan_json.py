@@ -36,6 +36,7 @@ def plan_to_dict(plan: Plan, analysis: Analysis, graph: JumpGraph, audios: Seque
                 "duration": round(track.duration, 3),
                 "tempo": round(track.tempo, 2),
                 "meter": track.meter,
+                "free_time": track.free_time,
                 "first_beat": int(offsets[i]),
                 "n_beats": int(offsets[i + 1] - offsets[i]),
             }
