@@ -1,28 +1,48 @@
 """The walk through the beat graph: a seeded random path that lasts the asked duration.
 
-Before walking, a dynamic program over (time left, beat) marks every state from which the song's
-real ending can still be reached exactly on time, within a quarter of a beat. The walk then only
-takes steps that keep it in such a state, so it never walks into the outro early and always ends
-on a track's own ending. Within that freedom it jumps like the Infinite Jukebox: a jump becomes
-more likely with every beat since the last one (a ramp, scaled by ``jumpiness``), only at bar lines
-and after a phrase of a few bars, and it avoids destinations it played recently. When no path can
-end on time (too short a song for the asked length, or too few jumps), it walks freely and the
-render fades out at the exact duration.
+Time is counted in quanta (a quarter of the median beat). A dynamic program over (quanta left, beat)
+finds, for every state, the fewest jumps from which a track's real ending is reached on time (within
+``END_TOLERANCE`` quanta, under a beat). The walk keeps the same integer count of quanta as the
+table, so a state the table calls reachable always has a next step that is too: the straight play
+of the song at its own length is never lost to rounding, and the walk never has to give up.
+
+Only bar-line jumps are used, by the table and the walk alike: from the last beat of a bar to a
+downbeat, never back by less than a phrase (``PHRASE_BARS`` bars) within a track. The walk jumps
+like the Infinite Jukebox: no sooner than a phrase (and ``MIN_GAP_SECONDS``) after the last jump,
+then with a probability per bar line that grows with ``jumpiness`` and with the bars waited. Jumps
+the ending needs are spread out and made early rather than bunched before the end: they are taken
+as soon as the jumps still needed would no longer fit, one per phrase, in the time left. The walk
+remembers what it played: it prefers destinations it has not heard lately, leaves a region it is
+replaying, and never takes the same jump three times in a row; when the ending could only be kept
+by such a loop, it gives the ending up for a fade.
+
+When no path can end on time (a length the song's jumps can't make), a second table of the same
+kind marks the states from which the walk can last until the asked time without running off a
+track's end, and the render fades out at exactly the asked length.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 
 from musicremixer.types import Analysis, JumpGraph, Plan
 
 QUANTA_PER_BEAT = 4
-# An ending may miss the target by this many quanta (plus one of rounding drift): under a beat.
+# An ending may miss the target by this many quanta, and the table's count of time may drift from
+# the clock's by MAX_DRIFT (plus half a quantum of rounding): the plan lasts the asked time within a beat.
 END_TOLERANCE = 2
-RAMP_START, RAMP_STEP, RAMP_MAX = 0.18, 0.018, 0.5  # the Infinite Jukebox's branch probabilities
-RECENT_BEATS = 64
+MAX_DRIFT = 1.5
+UNREACHABLE = np.uint8(255)  # in the tables: no path; counts of needed jumps saturate below it
+PHRASE_BARS = 4  # a phrase: the shortest loop, and the least time between two chosen jumps
+MIN_GAP_SECONDS = 6.0  # fast songs: a phrase of short bars is still this long, at least
+HAZARD_MAX = 0.6  # chance of a jump at a bar line after a phrase, at jumpiness 1
+HAZARD_STEP = 0.04  # ... growing by this per bar waited
+REPLAY_HAZARD = 0.7  # chance of leaving a region heard lately, at each bar line with a way out
+RECENT_BEATS = 96  # what the walk remembers having played
+RECENT_PENALTY = 0.02  # weight of a destination whose phrase was all played lately
+DISTANCE_SCALE = 0.15  # the weight of a jump falls by e for this much context distance
 FADE_SECONDS = 3.0
 
 
@@ -45,7 +65,8 @@ def plan_walk(
     seed : int
         Seed of the walk's random choices.
     jumpiness : float in [0, 1]
-        0 never jumps except to meet the duration; 1 jumps after every bar where it can.
+        0 jumps only where the duration needs it; higher values jump more often, at most about
+        once a phrase.
 
     Returns
     -------
@@ -53,13 +74,8 @@ def plan_walk(
     """
     lengths = analysis.beat_ends - analysis.beat_starts
     target = float(sum(t.duration for t in analysis.tracks)) if duration is None else float(duration)
-    quantum = float(np.median(lengths)) / QUANTA_PER_BEAT
-    # Quantize beat boundaries, not lengths, so a straight run's steps add up to its true length.
-    steps = np.maximum(1, np.round(analysis.beat_ends / quantum) - np.round(analysis.beat_starts / quantum))
-    steps = steps.astype(int)
-    following = _next_beats(analysis)
-    reachable = _reachable(graph, following, steps, round(target / quantum) + 2)
-    walker = _Walker(graph, analysis, following, lengths, quantum, reachable, target, seed, jumpiness)
+    grid = _Grid.build(graph, analysis)
+    walker = _Walker(grid, analysis, target, seed, jumpiness)
     beats, fade = walker.walk()
     times = np.r_[0.0, np.cumsum(lengths[beats])[:-1]]
     total = target if fade else float(lengths[beats].sum())
@@ -73,6 +89,88 @@ def plan_walk(
     )
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """The beats in quanta and the jumps the walk may take (bar-line jumps, no short loops)."""
+
+    quantum: float
+    steps: np.ndarray  # (n_beats,) int: quanta per beat
+    following: np.ndarray  # (n_beats,) int: the next beat of the track, -1 after its last
+    phrase: np.ndarray  # (n_beats,) int: beats in a phrase of the beat's track
+    min_gap: np.ndarray  # (n_beats,) int: beats between two chosen jumps, at least
+    sources: np.ndarray  # (n_jumps,) sorted
+    targets: np.ndarray
+    distances: np.ndarray
+    costs: np.ndarray  # (n_jumps,) int: quanta of the source beat when it is left by that jump
+    starts: np.ndarray  # (n_beats,) int: each beat's start in its track, in whole quanta
+    exact_starts: np.ndarray  # (n_beats,) the same, unrounded
+    jump_start: np.ndarray  # (n_beats + 1,): the jumps from beat b are jump_start[b]:jump_start[b + 1]
+
+    @classmethod
+    def build(cls, graph: JumpGraph, analysis: Analysis) -> _Grid:
+        lengths = analysis.beat_ends - analysis.beat_starts
+        quantum = float(np.median(lengths)) / QUANTA_PER_BEAT
+        # Quantize beat boundaries, not lengths, so a straight run's steps add up to its true length.
+        steps = np.round(analysis.beat_ends / quantum) - np.round(analysis.beat_starts / quantum)
+        steps = np.maximum(1, steps).astype(int)
+        following = _next_beats(analysis)
+        meters = np.array([t.meter for t in analysis.tracks])[analysis.track_of_beat]
+        phrase = meters * PHRASE_BARS
+        bar_seconds = meters * float(np.median(lengths))
+        min_gap = meters * np.maximum(PHRASE_BARS, np.ceil(MIN_GAP_SECONDS / bar_seconds)).astype(int)
+        keep = _bar_line_jumps(graph, analysis, following, phrase)
+        sources, targets = graph.sources[keep], graph.targets[keep]
+        # A jump's own rounding: the time from the source's start to its end, counted from the
+        # destination's rounded start. Each jump then errs by half a quantum at most, not a whole one.
+        starts = np.round(analysis.beat_starts / quantum)
+        shift = np.round((analysis.beat_ends[sources] - analysis.beat_starts[targets]) / quantum)
+        costs = np.maximum(1, shift + starts[targets] - starts[sources]).astype(int)
+        return cls(
+            quantum=quantum,
+            steps=steps,
+            following=following,
+            phrase=phrase,
+            min_gap=min_gap,
+            sources=sources,
+            targets=targets,
+            distances=graph.distances[keep],
+            costs=costs,
+            starts=starts.astype(int),
+            exact_starts=analysis.beat_starts / quantum,
+            jump_start=np.searchsorted(sources, np.arange(analysis.n_beats + 1)),
+        )
+
+    def endings(self, horizon: int) -> np.ndarray:
+        """The fewest jumps to end on a track's last beat, started with its own length left (± tolerance)."""
+        lo = np.where(self.following < 0, np.maximum(self.steps - END_TOLERANCE, 1), horizon + 1)
+        return self._jumps_needed(horizon, lo, self.steps + END_TOLERANCE)
+
+    def lasting(self, horizon: int) -> np.ndarray:
+        """The fewest jumps to play on until the time is up (within some beat) without running out."""
+        return self._jumps_needed(horizon, np.ones_like(self.steps), self.steps)
+
+    def _jumps_needed(self, horizon: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """``need[t, b]``: fewest jumps from beat ``b`` with ``t`` quanta left to a final state, one
+        where ``lo[b] <= t <= hi[b]``; ``UNREACHABLE`` when there is no such path."""
+        n = self.steps.shape[0]
+        need = np.full((horizon + 1, n), UNREACHABLE, dtype=np.uint8)
+        # Row t reads row t - steps[b]: as offsets into the flat table, every index is t * n + offset.
+        # An index below 0 (less time left than the beat lasts) is clipped to element 0, unreachable.
+        flat = need.reshape(-1)
+        no_next = np.where(self.following < 0, UNREACHABLE, np.uint8(0))
+        next_offset = np.maximum(self.following, 0) - self.steps * n
+        sources, first = np.unique(self.sources, return_index=True)
+        jump_offset = self.targets - self.costs * n
+        for t in range(1, horizon + 1):
+            row = flat.take(t * n + next_offset, mode="clip") | no_next
+            if sources.size:
+                lands = np.minimum.reduceat(flat.take(t * n + jump_offset, mode="clip"), first)
+                row[sources] = np.minimum(row[sources], np.minimum(lands, UNREACHABLE - 1) + 1)
+            row[(lo <= t) & (t <= hi)] = 0
+            need[t] = row
+        return need
+
+
 def _next_beats(analysis: Analysis) -> np.ndarray:
     track = analysis.track_of_beat
     following = np.r_[np.arange(1, analysis.n_beats), -1]
@@ -80,105 +178,197 @@ def _next_beats(analysis: Analysis) -> np.ndarray:
     return following
 
 
-def _reachable(graph: JumpGraph, following: np.ndarray, steps: np.ndarray, horizon: int) -> np.ndarray:
-    """``reachable[t, b]``: starting beat ``b`` with ``t`` quanta left, a track's ending can be reached
-    within ``END_TOLERANCE`` quanta."""
-    n = following.shape[0]
-    has_next = following >= 0
-    reachable = np.zeros((horizon + 1, n), dtype=bool)
-    # Endings: the last beat of a track, started with its own length left (give or take).
-    for b in np.flatnonzero(~has_next):
-        reachable[max(steps[b] - END_TOLERANCE, 1) : steps[b] + END_TOLERANCE + 1, b] = True
-    # Row t reads row t - steps[b]: as offsets into the flat table, every index is t * n + offset.
-    # An index below 0 (less time left than the beat lasts) is clipped to element 0, which is False.
-    flat = reachable.reshape(-1)
-    next_offset = np.where(has_next, following, 0) - steps * n
-    sources, first_edge = np.unique(graph.sources, return_index=True)
-    jump_offset = graph.targets - steps[graph.sources] * n
-    for t in range(1, horizon + 1):
-        row = reachable[t]
-        row |= has_next & flat.take(t * n + next_offset, mode="clip")
-        if sources.size:
-            lands = flat.take(t * n + jump_offset, mode="clip")
-            row[sources] |= np.logical_or.reduceat(lands, first_edge)
-    return reachable
+def _bar_line_jumps(
+    graph: JumpGraph, analysis: Analysis, following: np.ndarray, phrase: np.ndarray
+) -> np.ndarray:
+    """Which edges leave the last beat of a bar for a downbeat and loop back no less than a phrase."""
+    i, j = graph.sources, graph.targets
+    bars = analysis.bar_positions
+    at_bar_line = (following[i] >= 0) & (bars[np.maximum(following[i], 0)] == 0) & (bars[j] == 0)
+    track = analysis.track_of_beat
+    short_loop = (track[i] == track[j]) & (j <= i) & (i + 1 - j < phrase[i])
+    return at_bar_line & ~short_loop
 
 
 class _Walker:
     """The walk's state; one instance per plan, nothing shared."""
 
-    def __init__(self, graph, analysis, following, lengths, quantum, reachable, target, seed, jumpiness):
-        self.graph = graph
-        self.bar_positions = analysis.bar_positions
-        self.following = following
-        self.lengths = lengths
-        self.quantum = quantum
-        self.reachable = reachable
+    def __init__(self, grid: _Grid, analysis: Analysis, target: float, seed: int, jumpiness: float):
+        self.grid = grid
+        self.lengths = analysis.beat_ends - analysis.beat_starts
         self.target = target
         self.rng = np.random.default_rng(seed)
-        self.jumpiness = jumpiness
-        meter = max(t.meter for t in analysis.tracks)
-        self.phrase = meter * max(1, round(8 * (1 - jumpiness)))  # beats between jumps, at least
-        self.edge_start = np.searchsorted(graph.sources, np.arange(analysis.n_beats + 1))
-        # The last beat of each track that a jump leaves from: a free walk turns back there.
-        last_source = np.full(len(analysis.tracks), -1)
-        np.maximum.at(last_source, analysis.track_of_beat[graph.sources], graph.sources)
-        self.turning_points = np.zeros(analysis.n_beats, dtype=bool)
-        self.turning_points[last_source[last_source >= 0]] = True
+        self.jumpiness = float(np.clip(jumpiness, 0.0, 1.0))
+        self.horizon = round(target / grid.quantum) + END_TOLERANCE
+        self.table = grid.endings(self.horizon)
+        self.exact = bool(self.table[self.horizon - END_TOLERANCE, 0] < UNREACHABLE)
+        if not self.exact:
+            self.table = grid.lasting(self.horizon)
+        self.last_played = np.full(analysis.n_beats, -(10**9))
+        self.jumps: list[tuple[int, int]] = []
+        self.step = 0
+        self.since_jump = 0
 
     def walk(self) -> tuple[list[int], bool]:
-        exact = self._feasible(0, self._quanta_left(0.0))
         beats: list[int] = []
-        recent: deque[int] = deque(maxlen=RECENT_BEATS)
-        elapsed, since_jump, beat = 0.0, 0, 0
+        # ``left``: quanta left before the current beat plays, counted as the table counts them.
+        elapsed, left, beat = 0.0, self.horizon - END_TOLERANCE, 0
         while True:
             beats.append(beat)
-            recent.append(beat)
+            self.last_played[beat] = self.step
+            self.step += 1
             elapsed += self.lengths[beat]
-            if (exact and self.following[beat] < 0) or (not exact and elapsed >= self.target):
-                return beats, not exact
-            choice = self._choose(beat, elapsed, since_jump, recent, exact)
-            if choice is None:  # rounding drift left no exact path: finish with a fade
-                exact = False
-                choice = self._choose(beat, elapsed, since_jump, recent, exact)
-            since_jump = 0 if choice != self.following[beat] else since_jump + 1
+            if (self.exact and self.grid.following[beat] < 0) or (not self.exact and elapsed >= self.target):
+                return beats, not self.exact
+            choice, cost = self._choose(beat, left, elapsed)
+            if choice is None and self.exact:
+                # Only a loop kept the ending: give the ending up and fade instead.
+                self.exact, self.table = False, self.grid.lasting(self.horizon)
+                left = int(self._aligned(elapsed - self.lengths[beat], np.array([beat]))[0])
+                choice, cost = self._choose(beat, left, elapsed)
+            if choice is None:  # a song with no way on at all: start it again
+                choice, cost = 0, int(self.grid.steps[beat])
+            if choice != self.grid.following[beat]:
+                self.jumps.append((beat, choice))
+                self.since_jump = 0
+            else:
+                self.since_jump += 1
+            left = self._resync(left - cost, elapsed, choice)
             beat = choice
 
     def _quanta_left(self, elapsed: float) -> int:
-        return round((self.target - elapsed) / self.quantum)
+        return round((self.target - elapsed) / self.grid.quantum)
 
-    def _feasible(self, beat: int, left: int) -> bool:
-        rows = self.reachable.shape[0]
-        return any(0 <= left + d < rows and self.reachable[left + d, beat] for d in (0, -1, 1))
+    def _aligned(self, elapsed: float, beats: np.ndarray) -> np.ndarray:
+        """The table's count of quanta before each of ``beats`` that matches the clock best.
 
-    def _choose(self, beat, elapsed, since_jump, recent, exact) -> int | None:
-        left = self._quanta_left(elapsed)
-        following = int(self.following[beat])
-        edges = np.arange(self.edge_start[beat], self.edge_start[beat + 1])
-        targets = self.graph.targets[edges]
-        if exact:
-            can_go_on = following >= 0 and self._feasible(following, left)
-            usable = np.array([self._feasible(int(j), left) for j in targets], dtype=bool)
-        else:
-            can_go_on = following >= 0 and not self._must_turn_back(beat, elapsed)
-            usable = np.ones(targets.shape[0], dtype=bool)
-            if following < 0 and not usable.any():
-                return 0  # a song with no jumps at all: start it again
-        edges, targets = edges[usable], targets[usable]
-        if targets.size == 0:
-            return following if can_go_on else None
-        if can_go_on and not self._wants_jump(following, since_jump):
-            return following
-        weights = np.exp(-self.graph.distances[edges] / 0.1)
-        weights[np.isin(targets, np.fromiter(recent, dtype=int))] *= 0.05
-        return int(self.rng.choice(targets, p=weights / weights.sum()))
+        The count of a straight run telescopes to the rounded starts of its beats, so the count is
+        compared with real time through them.
+        """
+        real = (self.target - elapsed) / self.grid.quantum + self.grid.exact_starts[beats]
+        return np.round(real).astype(int) - self.grid.starts[beats]
 
-    def _wants_jump(self, following: int, since_jump: int) -> bool:
-        if self.jumpiness <= 0 or since_jump < self.phrase or self.bar_positions[following] != 0:
-            return False
-        ramp = min(RAMP_MAX, RAMP_START + RAMP_STEP * (since_jump - self.phrase))
-        return bool(self.rng.random() < ramp * self.jumpiness * 2)
+    def _drift(self, lefts: np.ndarray, elapsed: float, beats: np.ndarray) -> np.ndarray:
+        real = (self.target - elapsed) / self.grid.quantum + self.grid.exact_starts[beats]
+        return lefts + self.grid.starts[beats] - real
 
-    def _must_turn_back(self, beat: int, elapsed: float) -> bool:
-        """In a free walk, take a jump before the track's last one is behind us, while time is left."""
-        return bool(self.target - elapsed > 0 and self.turning_points[beat])
+    def _honest(self, lefts: np.ndarray, elapsed: float, beats: np.ndarray) -> np.ndarray:
+        """Which next steps keep the table's count near the clock's, or can be realigned to it.
+
+        Rounding lets the count drift by up to half a quantum at each jump, and a path of many
+        jumps all rounded long could make a length the song cannot really make; such paths end
+        off time, so the walk refuses them (and fades if nothing else is left).
+        """
+        if not self.exact:
+            return np.ones(beats.shape[0], dtype=bool)
+        aligned = self._aligned(elapsed, beats)
+        rows = self.table.shape[0]
+        realigns = (
+            (aligned > 0)
+            & (aligned < rows)
+            & (self.table[np.clip(aligned, 0, rows - 1), beats] < UNREACHABLE)
+        )
+        return realigns | (np.abs(self._drift(lefts, elapsed, beats)) <= MAX_DRIFT)
+
+    def _resync(self, left: int, elapsed: float, beat: int) -> int:
+        """The table's count of quanta before ``beat``, brought back to the clock's whenever the
+        ending can be reached from there too."""
+        real = int(self._aligned(elapsed, np.array([beat]))[0])
+        if real != left and 0 < real < self.table.shape[0] and self.table[real, beat] < UNREACHABLE:
+            return real
+        return left
+
+    def _need(self, beats: np.ndarray, lefts: np.ndarray) -> np.ndarray:
+        """Jumps still needed from each of ``beats`` with ``lefts`` quanta to go."""
+        rows = self.table.shape[0]
+        need = self.table[np.clip(lefts, 0, rows - 1), beats].astype(int)
+        if not self.exact:  # the free walk's time is up by the table's count, not yet by the clock's
+            need[lefts <= 0] = 0
+        return need
+
+    def _choose(self, beat: int, left: int, elapsed: float) -> tuple[int | None, int]:
+        """The next beat and the quanta the current one counts for on the way there."""
+        grid = self.grid
+        following = int(grid.following[beat])
+        step = int(grid.steps[beat])
+        edges = np.arange(grid.jump_start[beat], grid.jump_start[beat + 1])
+        need_jump = self._need(grid.targets[edges], left - grid.costs[edges]) + 1
+        targets = grid.targets[edges]
+        usable = (need_jump <= UNREACHABLE) & ~self._third_time(beat, targets)
+        usable &= self._honest(left - grid.costs[edges], elapsed, targets)
+        edges, need_jump = edges[usable], need_jump[usable]
+        need_on = int(UNREACHABLE)
+        on = np.array([following])
+        if following >= 0 and self._honest(np.array([left - step]), elapsed, on)[0]:
+            need_on = int(self._need(on, np.array([left - step]))[0])
+        if need_on >= UNREACHABLE:
+            if edges.size == 0:
+                return None, step
+            fewest = need_jump == need_jump.min()
+            return self._jump(self._pick(edges[fewest], need_jump[fewest], left, beat))
+        if edges.size == 0:
+            return following, step
+        best = min(need_on, int(need_jump.min()))
+        useful = need_jump == best  # jumping here costs the ending no extra jump
+        budget = max(left, 0) // (QUANTA_PER_BEAT * int(grid.min_gap[beat]))
+        if need_on > best or (need_on > budget and useful.any()):
+            # Going on would cost the ending more jumps later (a trap of short loops, at worst), or
+            # more than fit in the time left: correct now, while it is spread out.
+            return self._jump(self._pick(edges[useful], need_jump[useful], left, beat))
+        # A jump for its own sake may cost one more to come back on time: at the song's own length,
+        # a loop back needs a skip ahead later.
+        extra = need_jump <= min(best + 2, budget + 1)
+        chance, pool = self._jump_chance(beat, following, need_on, useful, extra, left)
+        if pool.any() and self.rng.random() < chance:
+            picked = self._pick(edges[pool], need_jump[pool], left, beat, optional=True)
+            if picked is not None:
+                return self._jump(picked)
+        return following, step
+
+    def _jump(self, edge: int) -> tuple[int, int]:
+        return int(self.grid.targets[edge]), int(self.grid.costs[edge])
+
+    def _jump_chance(self, beat, following, need_on, useful, comfortable, left) -> tuple[float, np.ndarray]:
+        """The chance to jump at this bar line, and the jumps to choose from if it does."""
+        gap = int(self.grid.min_gap[beat])
+        if self.since_jump + 1 >= gap // 2 and self._replaying(following) and comfortable.any():
+            return REPLAY_HAZARD * min(1.0, 2 * self.jumpiness), comfortable
+        if self.since_jump + 1 < gap:
+            return 0.0, useful
+        bars_over = (self.since_jump + 1 - gap) // max(1, int(self.grid.phrase[beat]) // PHRASE_BARS)
+        chance = min(1.0, self.jumpiness * (HAZARD_MAX + HAZARD_STEP * bars_over))
+        if need_on > 0 and useful.any():
+            # A jump the ending needs: spread the needed ones over the bars left, a little early.
+            bars_left = max(left, 1) / (QUANTA_PER_BEAT * int(self.grid.phrase[beat]) / PHRASE_BARS)
+            needed = min(1.0, 2.0 * need_on / bars_left)
+            if needed > chance:
+                return needed, useful
+        return chance, comfortable
+
+    def _replaying(self, beat: int) -> bool:
+        return bool(self.step - self.last_played[beat] <= RECENT_BEATS)
+
+    def _third_time(self, beat: int, targets: np.ndarray) -> np.ndarray:
+        if len(self.jumps) >= 2 and self.jumps[-1] == self.jumps[-2] and self.jumps[-1][0] == beat:
+            return targets == self.jumps[-1][1]
+        return np.zeros(targets.shape[0], dtype=bool)
+
+    def _pick(self, edges, need_jump, left, beat, *, optional=False) -> int | None:
+        """An edge drawn by likeness and novelty; ``optional`` ones may be declined when all are stale."""
+        budget = max(left, 0) // (QUANTA_PER_BEAT * int(self.grid.min_gap[beat]))
+        fits = need_jump <= budget + 1
+        # When none fits the time left comfortably: the fewest jumps still needed, then.
+        edges = edges[fits] if fits.any() else edges[need_jump == need_jump.min()]
+        freshness = np.array([self._freshness(beat, int(j)) for j in self.grid.targets[edges]])
+        if optional and self.rng.random() >= freshness.max():
+            return None
+        weights = np.exp(-self.grid.distances[edges] / DISTANCE_SCALE) * freshness
+        return int(self.rng.choice(edges, p=weights / weights.sum()))
+
+    def _freshness(self, beat: int, target: int) -> float:
+        """1 for a destination not heard lately, down to ``RECENT_PENALTY`` for a phrase all replayed."""
+        phrase = int(self.grid.phrase[beat])
+        region = np.arange(target, min(target + phrase, self.last_played.shape[0]))
+        heard = float(np.mean(self.step - self.last_played[region] <= RECENT_BEATS))
+        taken = (beat, target) in self.jumps[-8:]
+        return RECENT_PENALTY**heard * (RECENT_PENALTY if taken else 1.0)
