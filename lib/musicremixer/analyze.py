@@ -11,6 +11,7 @@ from musicremixer.beat import (
     estimate_tempo,
     onset_strength,
     peak_near,
+    place_on_long_short,
     pulse_clarity,
     track_beats,
     track_slow_beats,
@@ -91,11 +92,12 @@ def analyze_track(audio: Audio, *, name: str) -> TrackAnalysis:
     # Noise reaches about 3/sqrt(frames) by chance; a short clip needs a clearer pulse to count.
     needed = max(MIN_PULSE_CLARITY, 4.0 / np.sqrt(envelope.shape[0]))
     if clarity >= needed:
-        tempo = estimate_tempo(envelope)
+        tempo = estimate_tempo(envelope, prefer_faster_pulse=True)
         if tempo < SLOW_BPM:
             beat_frames = track_slow_beats(envelope, _low_flux(frames), bpm=tempo)
         else:
             beat_frames = track_beats(envelope, bpm=tempo)
+        beat_frames = place_on_long_short(envelope, beat_frames)
         beat_times = _complete_grid((beat_frames - LATENCY_FRAMES) * HOP_LENGTH / SR, frames, audio.duration)
         if beat_times.shape[0] < MIN_BEATS:
             raise NotRemixableError(

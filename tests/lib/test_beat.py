@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from musicremixer.analyze import analyze_track, mono_for_analysis
-from musicremixer.beat import estimate_tempo, onset_strength, pulse_clarity, track_beats
+from musicremixer.beat import (
+    estimate_tempo,
+    onset_strength,
+    place_on_long_short,
+    pulse_clarity,
+    track_beats,
+)
 from musicremixer.filters import SR
 from musicremixer.spectrum import frame_features
 from musicremixer.types import Audio
@@ -109,3 +115,20 @@ def test_pulse_clarity_separates_music_from_noise() -> None:
 
 def test_no_onsets_gives_no_beats() -> None:
     assert track_beats(np.zeros(500, dtype=np.float32), bpm=120).size == 0
+
+
+def test_beats_locked_on_an_accented_shuffle_off_beat_move_onto_the_beat() -> None:
+    # Long-short eighths with the off-beat (two thirds into the beat) played louder, as shuffles do.
+    period, n = 24, 2400
+    envelope = np.zeros(n, dtype=np.float32)
+    envelope[0:n:period] = 1.0
+    envelope[16:n:period] = 1.5
+    on_the_off_beats = track_beats(envelope, bpm=60.0 * SR / (512 * period))
+    assert np.all(on_the_off_beats % period == 16)  # what the tracker alone does
+    moved = place_on_long_short(envelope, on_the_off_beats)
+    assert np.all(moved % period == 0)
+    straight = envelope.copy()
+    straight[16:n:period] = 0.0
+    straight[12:n:period] = 1.5  # straight eighths: no side is "short-long", nothing moves
+    beats = track_beats(straight, bpm=60.0 * SR / (512 * period))
+    np.testing.assert_array_equal(place_on_long_short(straight, beats), beats)
