@@ -2,9 +2,10 @@
 
 A jump from ``i`` to ``j`` replaces beat ``i + 1`` with ``j``. It is judged on context, not one
 beat: the beats leading in (``i - 1``, ``i`` against ``j - 2``, ``j - 1``) and going on
-(``i + 1``, ``i + 2`` against ``j``, ``j + 1``). The destination must sit at the same position in
-the bar as ``i + 1`` and in the same cluster, and the context distance, measured against the
-typical distance between two unrelated beats of the pool, must be small.
+(``i + 1``, ``i + 2`` against ``j``, ``j + 1``). Jumps cross bar lines only, from the last beat of
+a bar (``i + 1`` is a downbeat) to a downbeat ``j``; the destination must be in the same cluster as
+``i + 1``, and the context distance, measured against the typical distance between two unrelated
+beats of the pool, must be small.
 
 The seam itself is vetoed as InfiniPlay measured it: a jump is dropped when the destination's level
 (``Analysis.levels_db``) differs from that of the beat it replaces by more than
@@ -82,7 +83,10 @@ def build_jump_graph(
         replaced = np.minimum(rows + 1, n - 1)
         allowed = (
             has_next[rows, None]
-            & (analysis.bar_positions[None, :] == analysis.bar_positions[np.minimum(rows + 1, n - 1), None])
+            # Bar lines only: the walk jumps from a bar's last beat to a downbeat, so every edge
+            # kept (at most max_edges_per_beat) is one it can take.
+            & (analysis.bar_positions[None, :] == 0)
+            & (analysis.bar_positions[np.minimum(rows + 1, n - 1), None] == 0)
             & (clusters[None, :] == clusters[np.minimum(rows + 1, n - 1), None])
             & ~first_of_track[None, :]
             & _far_enough(rows, index, track)
