@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=0.5,
         metavar="X",
-        help="how often to jump, 0 (the original song) to 1 (at most bar lines a phrase after a jump); default 0.5",
+        help="how often to jump: 0 plays the song as it is, 1 jumps a phrase after each jump; default 0.5",
     )
     remix.add_argument(
         "--format",
