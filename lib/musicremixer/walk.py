@@ -44,6 +44,7 @@ RECENT_BEATS = 96  # what the walk remembers having played
 RECENT_PENALTY = 0.02  # weight of a destination whose phrase was all played lately
 DISTANCE_SCALE = 0.15  # the weight of a jump falls by e for this much context distance
 FADE_SECONDS = 3.0
+ENDING_EXTRA_JUMPS = 2  # jumps the song's ending may cost beyond a fade's, at jumpiness 0
 
 
 def plan_walk(
@@ -105,6 +106,8 @@ class _Grid:
     starts: np.ndarray  # (n_beats,) int: each beat's start in its track, in whole quanta
     exact_starts: np.ndarray  # (n_beats,) the same, unrounded
     jump_start: np.ndarray  # (n_beats + 1,): the jumps from beat b are jump_start[b]:jump_start[b + 1]
+    track_last: np.ndarray  # (n_beats,) int: the last beat of each beat's track
+    elapsed_steps: np.ndarray  # (n_beats + 1,) int: quanta of all the beats before each one
 
     @classmethod
     def build(cls, graph: JumpGraph, analysis: Analysis) -> _Grid:
@@ -123,6 +126,7 @@ class _Grid:
         # A jump's own rounding: the time from the source's start to its end, counted from the
         # destination's rounded start. Each jump then errs by half a quantum at most, not a whole one.
         starts = np.round(analysis.beat_starts / quantum)
+        ends = np.flatnonzero(following < 0)
         shift = np.round((analysis.beat_ends[sources] - analysis.beat_starts[targets]) / quantum)
         costs = np.maximum(1, shift + starts[targets] - starts[sources]).astype(int)
         return cls(
@@ -138,6 +142,8 @@ class _Grid:
             starts=starts.astype(int),
             exact_starts=analysis.beat_starts / quantum,
             jump_start=np.searchsorted(sources, np.arange(analysis.n_beats + 1)),
+            track_last=ends[np.searchsorted(ends, np.arange(analysis.n_beats))],
+            elapsed_steps=np.r_[0, np.cumsum(steps)],
         )
 
     def endings(self, horizon: int) -> np.ndarray:
@@ -201,9 +207,15 @@ class _Walker:
         self.jumpiness = float(np.clip(jumpiness, 0.0, 1.0))
         self.horizon = round(target / grid.quantum) + END_TOLERANCE
         self.table = grid.endings(self.horizon)
-        self.exact = bool(self.table[self.horizon - END_TOLERANCE, 0] < UNREACHABLE)
+        start = self.horizon - END_TOLERANCE
+        lasting = grid.lasting(self.horizon)
+        # An ending that only a long chain of jumps can reach (their roundings adding up to the asked
+        # length) is worse than a fade: it forces jumps the jumpiness did not ask for, bunched.
+        phrases = target / (grid.quantum * QUANTA_PER_BEAT * float(np.median(grid.min_gap)))
+        allowance = int(lasting[start, 0]) + ENDING_EXTRA_JUMPS + int(self.jumpiness * phrases / 2)
+        self.exact = bool(self.table[start, 0] <= allowance)
         if not self.exact:
-            self.table = grid.lasting(self.horizon)
+            self.table = lasting
         self.last_played = np.full(analysis.n_beats, -(10**9))
         self.jumps: list[tuple[int, int]] = []
         self.step = 0
@@ -331,19 +343,35 @@ class _Walker:
     def _jump_chance(self, beat, following, need_on, useful, comfortable, left) -> tuple[float, np.ndarray]:
         """The chance to jump at this bar line, and the jumps to choose from if it does."""
         gap = int(self.grid.min_gap[beat])
-        if self.since_jump + 1 >= gap // 2 and self._replaying(following) and comfortable.any():
-            return REPLAY_HAZARD * min(1.0, 2 * self.jumpiness), comfortable
+        needed = 0.0
+        if need_on > 0 and useful.any() and (not self.jumps or self.since_jump + 1 >= gap // 2):
+            # Jumps the ending needs, spread evenly over the bar lines where they can still be taken:
+            # each of them is as likely (the seed chooses where), and none is left for the last bar.
+            needed = min(1.0, need_on / self._chances_left(beat, left, need_on))
         if self.since_jump + 1 < gap:
-            return 0.0, useful
+            return needed, useful
+        if self._replaying(following) and comfortable.any():
+            return max(needed, REPLAY_HAZARD * min(1.0, 2 * self.jumpiness)), comfortable
         bars_over = (self.since_jump + 1 - gap) // max(1, int(self.grid.phrase[beat]) // PHRASE_BARS)
         chance = min(1.0, self.jumpiness * (HAZARD_MAX + HAZARD_STEP * bars_over))
-        if need_on > 0 and useful.any():
-            # A jump the ending needs: spread the needed ones over the bars left, a little early.
-            bars_left = max(left, 1) / (QUANTA_PER_BEAT * int(self.grid.phrase[beat]) / PHRASE_BARS)
-            needed = min(1.0, 2.0 * need_on / bars_left)
-            if needed > chance:
-                return needed, useful
+        if needed > chance:
+            return needed, useful
         return chance, comfortable
+
+    def _chances_left(self, beat: int, left: int, need_on: int) -> int:
+        """The bar lines from ``beat`` on, played straight, where a jump can still keep ``need_on``."""
+        grid = self.grid
+        run = np.arange(beat, int(grid.track_last[beat]) + 1)
+        lefts = left - (grid.elapsed_steps[run] - grid.elapsed_steps[beat])
+        rows = self.table.shape[0]
+        on_time = (lefts > 0) & (self.table[np.clip(lefts, 0, rows - 1), run] <= need_on)
+        # The straight run keeps the count only up to the first beat where it no longer does.
+        stop = int(np.argmin(on_time)) if not on_time.all() else run.size
+        run = run[:stop]
+        has_jump = grid.jump_start[run + 1] > grid.jump_start[run]
+        if self.jumps:
+            has_jump &= self.since_jump + 1 + (run - beat) >= int(grid.min_gap[beat]) // 2
+        return max(1, int(has_jump.sum()))
 
     def _replaying(self, beat: int) -> bool:
         return bool(self.step - self.last_played[beat] <= RECENT_BEATS)
