@@ -167,13 +167,21 @@ class _Grid:
         next_offset = np.maximum(self.following, 0) - self.steps * n
         sources, first = np.unique(self.sources, return_index=True)
         jump_offset = self.targets - self.costs * n
-        for t in range(1, horizon + 1):
-            row = flat.take(t * n + next_offset, mode="clip") | no_next
+        # Every row reads rows at least ``block`` back, so that many rows are computed at once.
+        block = int(min(self.steps.min(), self.costs.min() if self.costs.size else self.steps.min()))
+        last_final = int(hi.max())
+        for t0 in range(1, horizon + 1, block):
+            ts = np.arange(t0, min(t0 + block, horizon + 1))[:, None]
+            rows = flat.take(ts * n + next_offset, mode="clip")
+            rows |= no_next
             if sources.size:
-                lands = np.minimum.reduceat(flat.take(t * n + jump_offset, mode="clip"), first)
-                row[sources] = np.minimum(row[sources], np.minimum(lands, UNREACHABLE - 1) + 1)
-            row[(lo <= t) & (t <= hi)] = 0
-            need[t] = row
+                lands = np.minimum.reduceat(flat.take(ts * n + jump_offset, mode="clip"), first, axis=1)
+                np.minimum(lands, UNREACHABLE - 1, out=lands)
+                lands += 1
+                rows[:, sources] = np.minimum(rows[:, sources], lands)
+            if t0 <= last_final:
+                rows[(lo <= ts) & (ts <= hi)] = 0
+            need[t0 : t0 + ts.shape[0]] = rows
         return need
 
 
@@ -208,18 +216,28 @@ class _Walker:
         self.horizon = round(target / grid.quantum) + END_TOLERANCE
         self.table = grid.endings(self.horizon)
         start = self.horizon - END_TOLERANCE
-        lasting = grid.lasting(self.horizon)
-        # An ending that only a long chain of jumps can reach (their roundings adding up to the asked
-        # length) is worse than a fade: it forces jumps the jumpiness did not ask for, bunched.
-        phrases = target / (grid.quantum * QUANTA_PER_BEAT * float(np.median(grid.min_gap)))
-        allowance = int(lasting[start, 0]) + ENDING_EXTRA_JUMPS + int(self.jumpiness * phrases / 2)
-        self.exact = bool(self.table[start, 0] <= allowance)
-        if not self.exact:
-            self.table = lasting
+        self._lasting: np.ndarray | None = None
         self.last_played = np.full(analysis.n_beats, -(10**9))
         self.jumps: list[tuple[int, int]] = []
         self.step = 0
         self.since_jump = 0
+        # An ending that only a long chain of jumps can reach (their roundings adding up to the asked
+        # length) is worse than a fade: it forces jumps the jumpiness did not ask for, bunched.
+        phrases = target / (grid.quantum * QUANTA_PER_BEAT * float(np.median(grid.min_gap)))
+        allowance = ENDING_EXTRA_JUMPS + int(self.jumpiness * phrases / 2)
+        ending = int(self.table[start, 0])
+        # The fade's table is built only when the ending is not cheap enough without it.
+        self.exact = ending <= allowance or (
+            ending < UNREACHABLE and ending <= allowance + int(self.lasting()[start, 0])
+        )
+        if not self.exact:
+            self.table = self.lasting()
+
+    def lasting(self) -> np.ndarray:
+        """The fade's table, built once when first needed."""
+        if self._lasting is None:
+            self._lasting = self.grid.lasting(self.horizon)
+        return self._lasting
 
     def walk(self) -> tuple[list[int], bool]:
         beats: list[int] = []
@@ -235,7 +253,7 @@ class _Walker:
             choice, cost = self._choose(beat, left, elapsed)
             if choice is None and self.exact:
                 # Only a loop kept the ending: give the ending up and fade instead.
-                self.exact, self.table = False, self.grid.lasting(self.horizon)
+                self.exact, self.table = False, self.lasting()
                 left = int(self._aligned(elapsed - self.lengths[beat], np.array([beat]))[0])
                 choice, cost = self._choose(beat, left, elapsed)
             if choice is None:  # a song with no way on at all: start it again
@@ -298,11 +316,28 @@ class _Walker:
             need[lefts <= 0] = 0
         return need
 
+    def _on_time(self, left: int, elapsed: float, beat: int) -> bool:
+        """``_honest`` and reachable, for one next beat."""
+        grid, rows = self.grid, self.table.shape[0]
+        if not self.exact:
+            return left <= 0 or self.table[min(left, rows - 1), beat] < UNREACHABLE
+        real = (self.target - elapsed) / grid.quantum + float(grid.exact_starts[beat])
+        aligned = round(real) - int(grid.starts[beat])
+        realigns = 0 < aligned < rows and self.table[aligned, beat] < UNREACHABLE
+        if not (realigns or abs(left + int(grid.starts[beat]) - real) <= MAX_DRIFT):
+            return False
+        return bool(self.table[min(max(left, 0), rows - 1), beat] < UNREACHABLE)
+
     def _choose(self, beat: int, left: int, elapsed: float) -> tuple[int | None, int]:
         """The next beat and the quanta the current one counts for on the way there."""
         grid = self.grid
         following = int(grid.following[beat])
         step = int(grid.steps[beat])
+        if grid.jump_start[beat] == grid.jump_start[beat + 1]:
+            # Most beats are no bar line: only going on, checked without arrays (the walk's hot path).
+            if following >= 0 and self._on_time(left - step, elapsed, following):
+                return following, step
+            return None, step
         edges = np.arange(grid.jump_start[beat], grid.jump_start[beat + 1])
         need_jump = self._need(grid.targets[edges], left - grid.costs[edges]) + 1
         targets = grid.targets[edges]
