@@ -10,15 +10,19 @@ Only bar-line jumps are used, by the table and the walk alike: from the last bea
 downbeat, never back by less than a phrase (``PHRASE_BARS`` bars) within a track. The walk jumps
 like the Infinite Jukebox: no sooner than a phrase (and ``MIN_GAP_SECONDS``) after the last jump,
 then with a probability per bar line that grows with ``jumpiness`` and with the bars waited. Jumps
-the ending needs are spread out and made early rather than bunched before the end: they are taken
+the ending needs are spread evenly over the bar lines where they can still be taken (half a phrase
+after the last jump at least; from the start on), so the seed chooses where, and they are forced
 as soon as the jumps still needed would no longer fit, one per phrase, in the time left. The walk
 remembers what it played: it prefers destinations it has not heard lately, leaves a region it is
-replaying, and never takes the same jump three times in a row; when the ending could only be kept
-by such a loop, it gives the ending up for a fade.
+replaying (a phrase after its last jump), and never takes the same jump three times in a row; when
+the ending could only be kept by such a loop, it gives the ending up for a fade.
 
-When no path can end on time (a length the song's jumps can't make), a second table of the same
-kind marks the states from which the walk can last until the asked time without running off a
-track's end, and the render fades out at exactly the asked length.
+When no path can end on time (a length the song's jumps can't make), or only one of many more
+jumps than a fade needs (``ENDING_EXTRA_JUMPS``, plus one per two phrases at jumpiness 1: long
+chains of jumps whose roundings add up to the asked length), a second table of the same kind marks
+the states from which the walk can last until the asked time without running off a track's end,
+and the render fades out at exactly the asked length. So jumpiness 0 makes only the jumps the
+length needs, at every length.
 """
 
 from __future__ import annotations
