@@ -19,6 +19,7 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.realmusic
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
