@@ -622,16 +622,23 @@ def natural_thresholds(measures: list[SeamMeasures]) -> dict[str, float]:
     }
 
 
-def is_loud(m: SeamMeasures, natural: dict[str, float]) -> bool:
-    """InfiniPlay's vetoes, widened to the song's own p95 where its beats are rougher than that.
+def is_loud(m: SeamMeasures, natural: dict[str, float], replaced: SeamMeasures | None = None) -> bool:
+    """InfiniPlay's vetoes: a seam's jolt against what the song itself does at the boundary it replaces.
 
-    The p95 gets :data:`MARGIN_DB` on top: a seam as rough as the song's roughest beats, to within
-    measurement noise, is not louder than the song.
+    ``replaced`` is the source's own join where the seam left it (the tail of the beat played into
+    the beat the jump skipped): a seam that steps up as much as the song did there (a section whose
+    bass enters on the downbeat) is heard as the song, not as a seam. The seam is loud when its
+    level change departs from that by more than :data:`LEVEL_DB`, its kick-band change by more than
+    :data:`KICK_DB`, or its peak tops the loudest of the song's own beat boundaries by
+    :data:`PEAK_DB`. Without ``replaced`` (a seam too near the source's edge), the changes are held
+    to the song's p95 instead, plus :data:`MARGIN_DB`.
     """
-    return (
-        abs(m.level_db) > max(LEVEL_DB, natural["level_p95"] + MARGIN_DB)
-        or abs(m.kick_db) > max(KICK_DB, natural["kick_p95"] + MARGIN_DB)
-        or m.peak_db > natural["peak_max"] + PEAK_DB
+    if m.peak_db > natural["peak_max"] + PEAK_DB:
+        return True
+    if replaced is not None:
+        return abs(m.level_db - replaced.level_db) > LEVEL_DB or abs(m.kick_db - replaced.kick_db) > KICK_DB
+    return abs(m.level_db) > max(LEVEL_DB, natural["level_p95"] + MARGIN_DB) or abs(m.kick_db) > max(
+        KICK_DB, natural["kick_p95"] + MARGIN_DB
     )
 
 
@@ -741,9 +748,15 @@ def judge_remix(
     points = (beats[1:, np.newaxis] + phases[np.newaxis, :]).ravel()
     natural = natural_thresholds([m for t in points if (m := join_measures(src, t, GAP_S, fb, floors))])
     natural["phases_s"] = phases.tolist()
-    measured = [join_measures(out, s.out_time, s.crossfade / 2, fb, floors) for s in seams]
-    seam_measures = [m for m in measured if m is not None]
-    loud = [is_loud(m, natural) for m in seam_measures]
+    measured = [
+        (
+            join_measures(out, s.out_time, s.crossfade / 2, fb, floors),
+            join_measures(src, s.src_from, GAP_S, fb, floors),
+        )
+        for s in seams
+    ]
+    seam_measures = [m for m, _ in measured if m is not None]
+    loud = [is_loud(m, natural, replaced) for m, replaced in measured if m is not None]
 
     longest, most = repeats(seams)
     reaches, fade = ending(segments, src, out)
