@@ -316,30 +316,16 @@ def table_row(row: dict) -> list[str]:
         if a.get("free"):
             beat_f = "free"
         meter = f"{_f(row['truth_meter'], 0) if row['truth_meter'] else '-'}/{a['meter']}"
+    head = [name, row["kind"], row["genre"], tempo, beat_f, down_f, meter]
     if row.get("refused"):
-        return [name, row["kind"], row["genre"], tempo, beat_f, down_f, meter, "refused"] + [""] * 7
+        return [*head, "refused"] + [""] * 7
     if "error" in row:
-        return [
-            name,
-            row["kind"],
-            row["genre"],
-            tempo,
-            beat_f,
-            down_f,
-            meter,
-            f"remix failed: {row['error']}",
-        ] + [""] * 7
+        return [*head, f"remix failed: {row['error']}"] + [""] * 7
     above = row["rhythm_beats_chance"]
     above_txt = "-" if above is None else f"{100 * above:.0f}%"
     rhythm = f"{_f(row['rhythm_match'])}/{_f(row['rhythm_chance'])} ({above_txt})"
     return [
-        name,
-        row["kind"],
-        row["genre"],
-        tempo,
-        beat_f,
-        down_f,
-        meter,
+        *head,
         rhythm,
         f"{row['n_loud']} ({100 * row['loud_share']:.0f}%)",
         str(row["longest_repeat"]) + ("" if row["most_taken"] <= 1 else f" ({row['most_taken']}x)"),
