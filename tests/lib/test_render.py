@@ -14,35 +14,43 @@ from tests.synth import synthetic_song
 SR = 44100
 
 
-def two_tone_track(seconds: float = 8.0, beat: float = 0.5) -> tuple[Audio, Analysis]:
-    """440 Hz for the first half, 330 Hz for the second: any jump between halves is a hard seam."""
-    t = np.arange(int(seconds * SR)) / SR
-    half = t.shape[0] // 2
-    y = np.where(np.arange(t.shape[0]) < half, np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 330 * t + 1.0))
-    y = (0.5 * y).astype(np.float32)[None, :]
-    starts = np.arange(0.0, seconds, beat)
+def grid_analysis(
+    beat_times: np.ndarray, seconds: float, *, levels_db: np.ndarray | None = None, free_time: bool = False
+) -> Analysis:
+    """A one-track analysis on a known beat grid (the first beat takes the pickup)."""
+    starts = np.r_[0.0, beat_times[1:]]
     n = starts.shape[0]
+    levels = np.zeros((n, 2)) if levels_db is None else levels_db
     track = TrackAnalysis(
-        name="tones",
+        name="grid",
         duration=seconds,
-        tempo=60 / beat,
+        tempo=60 / float(np.median(np.diff(starts))),
         meter=4,
         beat_times=starts,
         bar_positions=np.arange(n) % 4,
         features=np.zeros((n, 25)),
-        levels_db=np.zeros((n, 2)),
+        levels_db=levels,
+        free_time=free_time,
     )
-    analysis = Analysis(
+    return Analysis(
         tracks=(track,),
         track_of_beat=np.zeros(n, dtype=int),
         beat_starts=starts,
         beat_ends=np.r_[starts[1:], seconds],
         bar_positions=np.arange(n) % 4,
         features=np.zeros((n, 25)),
-        levels_db=np.zeros((n, 2)),
+        levels_db=levels,
         feature_groups=(),
     )
-    return Audio(y=y, sr=SR), analysis
+
+
+def two_tone_track(seconds: float = 8.0, beat: float = 0.5) -> tuple[Audio, Analysis]:
+    """440 Hz for the first half, 330 Hz for the second: any jump between halves is a hard seam."""
+    t = np.arange(int(seconds * SR)) / SR
+    half = t.shape[0] // 2
+    y = np.where(np.arange(t.shape[0]) < half, np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 330 * t + 1.0))
+    y = (0.5 * y).astype(np.float32)[None, :]
+    return Audio(y=y, sr=SR), grid_analysis(np.arange(0.0, seconds, beat), seconds)
 
 
 def plan_of(
@@ -141,36 +149,6 @@ def test_tracks_of_other_rates_and_channels_are_conformed() -> None:
     tail = out.y[0, 3 * SR : 4 * SR - 2000]
     spectrum = np.abs(np.fft.rfft(tail))
     assert np.fft.rfftfreq(tail.shape[0], 1 / SR)[np.argmax(spectrum)] == pytest.approx(440, abs=3)
-
-
-def grid_analysis(
-    beat_times: np.ndarray, seconds: float, *, levels_db: np.ndarray | None = None, free_time: bool = False
-) -> Analysis:
-    """A one-track analysis on a known beat grid (the first beat takes the pickup)."""
-    starts = np.r_[0.0, beat_times[1:]]
-    n = starts.shape[0]
-    levels = np.zeros((n, 2)) if levels_db is None else levels_db
-    track = TrackAnalysis(
-        name="grid",
-        duration=seconds,
-        tempo=60 / float(np.median(np.diff(starts))),
-        meter=4,
-        beat_times=starts,
-        bar_positions=np.arange(n) % 4,
-        features=np.zeros((n, 25)),
-        levels_db=levels,
-        free_time=free_time,
-    )
-    return Analysis(
-        tracks=(track,),
-        track_of_beat=np.zeros(n, dtype=int),
-        beat_starts=starts,
-        beat_ends=np.r_[starts[1:], seconds],
-        bar_positions=np.arange(n) % 4,
-        features=np.zeros((n, 25)),
-        levels_db=levels,
-        feature_groups=(),
-    )
 
 
 def seams_of(plan: Plan) -> list[int]:
