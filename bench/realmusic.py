@@ -56,16 +56,19 @@ def analyze_file(path: Path) -> dict:
     The beat is ``beat_times + CUT_LEAD_SECONDS`` (a cut sits that far before its beat), except that
     beat 0 is forced to 0.0, so it is dropped.
     """
-    from musicremixer.analyze import CUT_LEAD_SECONDS, analyze_tracks
+    from musicremixer import analyze
     from musicremixer.decode import decode_audio
     from musicremixer.errors import NotRemixableError
 
+    # Older checkouts (--engine-src) lack the constant; their cut lead was the same two frames.
+    cut_lead = getattr(analyze, "CUT_LEAD_SECONDS", 2 * 512 / 22050)
+
     audio = decode_audio(path.read_bytes(), name=path.name)
     try:
-        track = analyze_tracks([audio], names=[path.name]).tracks[0]
+        track = analyze.analyze_tracks([audio], names=[path.name]).tracks[0]
     except NotRemixableError as exc:
         return {"refused": str(exc)}
-    beats = np.asarray(track.beat_times, dtype=float)[1:] + CUT_LEAD_SECONDS
+    beats = np.asarray(track.beat_times, dtype=float)[1:] + cut_lead
     bars = np.asarray(track.bar_positions)[1:]
     return {
         "beats": beats.tolist(),
