@@ -19,7 +19,7 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run
-	$(BIN)/python -m bench.realmusic
+	$(BIN)/python -m bench.realmusic --baseline
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -182,7 +182,10 @@ def judged(source: np.ndarray, sr: int, out: Path, beats: np.ndarray | None) -> 
     """:func:`judge_remix` of the file ``out`` against ``source``, as the row's figures."""
     remix, remix_sr = sf.read(out, dtype="float32", always_2d=True)
     if remix_sr != sr:
-        return {"error": f"remix at {remix_sr} Hz, source at {sr} Hz"}
+        # The original method writes its own rate (48 kHz); the judge compares at the source's.
+        import soxr
+
+        remix = soxr.resample(remix, remix_sr, sr).astype(np.float32)
     v = judge_remix(source, remix.T, sr, source_beats=beats)
     return {
         "rhythm_match": v.rhythm_match,
