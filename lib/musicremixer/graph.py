@@ -39,9 +39,9 @@ def build_jump_graph(
     *,
     max_distance: float = MAX_DISTANCE,
     max_edges_per_beat: int = MAX_EDGES_PER_BEAT,
-    max_level_jump_db: float = 4.0,
-    max_kick_jump_db: float = 6.0,
-    max_seam_distance: float = 1.0,
+    max_level_jump_db: float = MAX_LEVEL_JUMP_DB,
+    max_kick_jump_db: float = MAX_KICK_JUMP_DB,
+    max_seam_distance: float = MAX_SEAM_DISTANCE,
 ) -> JumpGraph:
     """Find every good jump in the pool of beats.
 
@@ -86,8 +86,8 @@ def build_jump_graph(
             # Bar lines only: the walk jumps from a bar's last beat to a downbeat, so every edge
             # kept (at most max_edges_per_beat) is one it can take.
             & (analysis.bar_positions[None, :] == 0)
-            & (analysis.bar_positions[np.minimum(rows + 1, n - 1), None] == 0)
-            & (clusters[None, :] == clusters[np.minimum(rows + 1, n - 1), None])
+            & (analysis.bar_positions[replaced, None] == 0)
+            & (clusters[None, :] == clusters[replaced, None])
             & ~first_of_track[None, :]
             & _far_enough(rows, index, track)
             & (context <= max_distance)

@@ -270,9 +270,6 @@ class _Walker:
             left = self._resync(left - cost, elapsed, choice)
             beat = choice
 
-    def _quanta_left(self, elapsed: float) -> int:
-        return round((self.target - elapsed) / self.grid.quantum)
-
     def _aligned(self, elapsed: float, beats: np.ndarray) -> np.ndarray:
         """The table's count of quanta before each of ``beats`` that matches the clock best.
 
