@@ -58,6 +58,7 @@ def plan_walk(
     duration: float | None = None,
     seed: int = 0,
     jumpiness: float = 0.5,
+    must_end: bool = False,
 ) -> Plan:
     """Plan a remix: which beats play, in which order.
 
@@ -72,6 +73,10 @@ def plan_walk(
     jumpiness : float in [0, 1]
         0 jumps only where the duration needs it; higher values jump more often, at most about
         once a phrase.
+    must_end : bool
+        End on the track's last beat whenever any path can, however many jumps it takes: a part of
+        a mix must reach the beat its transition starts from. Otherwise an ending that costs far
+        more jumps than a fade (``ENDING_EXTRA_JUMPS``) fades instead.
 
     Returns
     -------
@@ -80,7 +85,7 @@ def plan_walk(
     lengths = analysis.beat_ends - analysis.beat_starts
     target = float(sum(t.duration for t in analysis.tracks)) if duration is None else float(duration)
     grid = _Grid.build(graph, analysis)
-    walker = _Walker(grid, analysis, target, seed, jumpiness)
+    walker = _Walker(grid, analysis, target, seed, jumpiness, must_end)
     beats, fade = walker.walk()
     times = np.r_[0.0, np.cumsum(lengths[beats])[:-1]]
     total = target if fade else float(lengths[beats].sum())
@@ -211,7 +216,9 @@ def _bar_line_jumps(
 class _Walker:
     """The walk's state; one instance per plan, nothing shared."""
 
-    def __init__(self, grid: _Grid, analysis: Analysis, target: float, seed: int, jumpiness: float):
+    def __init__(
+        self, grid: _Grid, analysis: Analysis, target: float, seed: int, jumpiness: float, must_end: bool
+    ):
         self.grid = grid
         self.lengths = analysis.beat_ends - analysis.beat_starts
         self.target = target
@@ -231,7 +238,7 @@ class _Walker:
         allowance = ENDING_EXTRA_JUMPS + int(self.jumpiness * phrases / 2)
         ending = int(self.table[start, 0])
         # The fade's table is built only when the ending is not cheap enough without it.
-        self.exact = ending <= allowance or (
+        self.exact = ending <= allowance or (must_end and ending < UNREACHABLE) or (
             ending < UNREACHABLE and ending <= allowance + int(self.lasting()[start, 0])
         )
         if not self.exact:
