@@ -53,6 +53,7 @@ def remix(
     duration: float | None = None,
     seed: int | None = None,
     jumpiness: float = 0.5,
+    keep_order: bool = False,
     format: str = "wav",
     max_input_seconds: float | None = None,
     on_stage: StageCallback | None = None,
@@ -62,14 +63,17 @@ def remix(
     Parameters
     ----------
     sources : sequence of SourceFile
-        Encoded audio (WAV, FLAC, OGG Vorbis/Opus, MP3) with display names. Several sources form
-        one pool of beats; the output takes the first source's sample rate and channel count.
+        Encoded audio (WAV, FLAC, OGG Vorbis/Opus, MP3) with display names. Several sources make
+        one mix: each song remixed in its part, handed over to the next on a downbeat
+        (:mod:`musicremixer.mix`); the output takes the first source's sample rate and channels.
     duration : float > 0 or None
         Length of the remix in seconds; ``None`` means the sources' total length.
     seed : int >= 0 or None
         Seed of the walk; ``None`` draws one (returned in the result).
     jumpiness : float in [0, 1]
         How often the walk jumps; 0 plays the song as it is (jumping only to meet ``duration``).
+    keep_order : bool
+        Play several songs in the given order rather than the one with the smoothest transitions.
     format : {'wav', 'flac', 'ogg', 'mp3'}
         Output encoding.
     max_input_seconds : float or None
@@ -93,14 +97,14 @@ def remix(
     # Let a caller's temporary input bytes go once decoded, and the decoded tracks before encoding.
     del sources
     release_free_memory()
-    work = _analyze_and_walk(audios, names, duration, seed, jumpiness, stage)
+    work = _analyze_and_walk(audios, names, duration, seed, jumpiness, keep_order, stage)
     from musicremixer.encode import MEDIA_TYPES, encode_audio
-    from musicremixer.render import render_plan
+    from musicremixer.mixdown import render_mix
 
     plan = work.plan_dict()
     release_free_memory()
     stage("render")
-    audio = render_plan(work.plan, work.analysis, work.audios)
+    audio = render_mix(work.plan, work.analysis, work.audios)
     seed, duration = work.plan.seed, work.plan.duration
     del work, audios
     release_free_memory()
@@ -122,6 +126,7 @@ def plan_remix(
     duration: float | None = None,
     seed: int | None = None,
     jumpiness: float = 0.5,
+    keep_order: bool = False,
     max_input_seconds: float | None = None,
     on_stage: StageCallback | None = None,
 ) -> dict[str, Any]:
@@ -133,7 +138,7 @@ def plan_remix(
     stage = on_stage or _ignore
     _check_options(sources, duration, seed, jumpiness, "wav")
     names, audios = _decode(sources, max_input_seconds, stage)
-    return _analyze_and_walk(audios, names, duration, seed, jumpiness, stage).plan_dict()
+    return _analyze_and_walk(audios, names, duration, seed, jumpiness, keep_order, stage).plan_dict()
 
 
 @dataclass(frozen=True)
@@ -157,14 +162,14 @@ def _decode(sources, max_input_seconds, stage) -> tuple[list[str], tuple[Audio, 
     return [s.name for s in sources], audios
 
 
-def _analyze_and_walk(audios, names, duration, seed, jumpiness, stage) -> _Work:
+def _analyze_and_walk(audios, names, duration, seed, jumpiness, keep_order, stage) -> _Work:
     stage("analyze")
     import_engine()
     from threadpoolctl import threadpool_limits
 
     from musicremixer.analyze import analyze_tracks
     from musicremixer.graph import build_jump_graph
-    from musicremixer.walk import plan_walk
+    from musicremixer.mix import plan_mix
 
     # The analysis multiplies many small matrices: BLAS threads would spin more than they help
     # (three times the CPU on two cores), and one thread also fixes the order of every sum.
@@ -175,7 +180,7 @@ def _analyze_and_walk(audios, names, duration, seed, jumpiness, stage) -> _Work:
     stage("walk")
     if seed is None:
         seed = int.from_bytes(os.urandom(4), "little") >> 1
-    plan = plan_walk(graph, analysis, duration=duration, seed=seed, jumpiness=jumpiness)
+    plan = plan_mix(graph, analysis, duration=duration, seed=seed, jumpiness=jumpiness, keep_order=keep_order)
     return _Work(audios=audios, analysis=analysis, graph=graph, plan=plan)
 
 
@@ -220,7 +225,9 @@ _ENGINE_MODULES = (
     "musicremixer.analyze",
     "musicremixer.graph",
     "musicremixer.walk",
+    "musicremixer.mix",
     "musicremixer.render",
+    "musicremixer.mixdown",
     "musicremixer.encode",
     "musicremixer.plan_json",
 )

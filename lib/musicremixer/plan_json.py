@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from musicremixer.types import Analysis, Audio, JumpGraph, Plan
+from musicremixer.types import Analysis, Audio, JumpGraph, Part, Plan, Transition
 
 PLAN_VERSION = 1
 
@@ -19,9 +19,10 @@ def plan_to_dict(plan: Plan, analysis: Analysis, graph: JumpGraph, audios: Seque
     song stays well under a megabyte.
     """
     offsets = np.r_[0, np.cumsum([t.beat_times.shape[0] for t in analysis.tracks])]
+    parts = plan.parts or (Part(track=0, steps=slice(0, plan.beats.shape[0]), start=0.0, end=plan.duration),)
     return {
         "version": PLAN_VERSION,
-        "tempo": round(analysis.tracks[0].tempo, 2),
+        "tempo": round(analysis.tracks[parts[0].track].tempo, 2),
         "sample_rate": audios[0].sr,
         "channels": audios[0].channels,
         "duration": round(plan.duration, 3),
@@ -66,4 +67,24 @@ def plan_to_dict(plan: Plan, analysis: Analysis, graph: JumpGraph, audios: Seque
         "sequence": [
             {"beat": int(b), "time": round(float(t), 3)} for b, t in zip(plan.beats, plan.times, strict=True)
         ],
+        "order": [p.track for p in parts],
+        "left_out": [analysis.tracks[t].name for t in plan.left_out],
+        "parts": [{"track": p.track, "start": round(p.start, 3), "end": round(p.end, 3)} for p in parts],
+        "transitions": [_transition_dict(t) for t in plan.transitions],
+    }
+
+
+def _transition_dict(t: Transition) -> dict[str, Any]:
+    return {
+        "from": t.from_track,
+        "to": t.to_track,
+        "at": round(t.at, 3),
+        "length": round(t.length, 3),
+        "kind": t.kind,
+        "step": t.step,
+        "from_beat": t.from_beat,
+        "to_beat": t.to_beat,
+        "tempo_multiple": t.tempo_multiple,
+        "stretch": [round(t.stretch[0], 4), round(t.stretch[1], 4)],
+        "outgoing_stretch": round(t.outgoing_stretch, 4),
     }

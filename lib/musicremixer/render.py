@@ -80,7 +80,7 @@ def render_plan(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audi
         ``round(plan.duration * sr)`` samples.
     """
     sr = audios[0].sr
-    sources = [_conform(a, sr=sr, channels=audios[0].channels) for a in audios]
+    sources = [conform_samples(a, sr=sr, channels=audios[0].channels) for a in audios]
     runs = _runs(plan, analysis, sr)
     total = round(plan.duration * sr)
     free = _free_time_seams(runs, analysis)
@@ -122,7 +122,7 @@ def render_plan(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audi
         outgoing *= _envelope(gains[k - 1], p - lead - boundaries[k - 1], lead + trail)
         incoming = _stretch(sources[runs[k].track], starts[k] - lead, lead + trail)
         incoming *= _envelope(gains[k], -lead, lead + trail)
-        out[:, p - lead : p + trail] = _mix(outgoing, incoming, sr)
+        out[:, p - lead : p + trail] = crossfade(outgoing, incoming, sr)
 
     out = out[:, :total]
     if plan.fade_out > 0:
@@ -309,7 +309,7 @@ def _copy_body(
     _add(out, at + scaled, y, start + scaled, length - scaled)
 
 
-def _mix(outgoing: np.ndarray, incoming: np.ndarray, sr: int) -> np.ndarray:
+def crossfade(outgoing: np.ndarray, incoming: np.ndarray, sr: int) -> np.ndarray:
     """Crossfade two aligned stretches with power-keeping gains, peaks held under the louder one's."""
     n = outgoing.shape[1]
     fall, rise = _fades(n, _correlation(outgoing, incoming))
@@ -375,7 +375,7 @@ def _stretch(y: np.ndarray, start: int, length: int) -> np.ndarray:
     return out
 
 
-def _conform(audio: Audio, *, sr: int, channels: int) -> np.ndarray:
+def conform_samples(audio: Audio, *, sr: int, channels: int) -> np.ndarray:
     """The audio at ``sr`` with ``channels`` channels (mono is spread, others are folded to mono first)."""
     y = audio.y
     if audio.sr != sr:

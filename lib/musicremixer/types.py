@@ -115,6 +115,64 @@ class JumpGraph:
 
 
 @dataclass(frozen=True)
+class Part:
+    """The stretch of the output in which one song plays (a mix of several songs has one per song).
+
+    steps : slice
+        The part's entries in :attr:`Plan.beats`.
+    start, end : float
+        Output seconds: from the song's entry (0, or its transition's ``at``) to the next entry.
+    """
+
+    track: int
+    steps: slice
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Transition:
+    """How one song hands over to the next, on the incoming song's downbeat.
+
+    at : float
+        Output second of the incoming song's first beat: the crossfade starts there.
+    length : float
+        Seconds of the crossfade (``kind="blend"``) or of the outgoing song's fade (``"cut"``).
+    kind : {'blend', 'cut'}
+        ``blend``: beat-matched crossfade, the incoming song stretched to the outgoing one's beat.
+        ``cut``: the tempi are too far apart; the outgoing song fades and the incoming one cuts in.
+    from_beat, to_beat : int
+        Pool index of the outgoing song's last beat before the transition, and the incoming's first.
+    tempo_multiple : float
+        1, 2 or 0.5: the incoming beat is matched to the outgoing beat times this.
+    stretch : tuple of float
+        Output length over source length of the incoming song's beats at its entry and after
+        easing back (1.0).
+    eased_steps : int
+        Entries of the incoming part, from its first, whose stretch differs from 1.
+    outgoing_stretch : float
+        Output length over source length of the outgoing song under the crossfade: the two songs
+        meet between their tempi.
+    outgoing_steps : int
+        Entries of the outgoing part, up to its last, eased from 1 towards ``outgoing_stretch``.
+    """
+
+    from_track: int
+    to_track: int
+    step: int
+    at: float
+    length: float
+    kind: str
+    from_beat: int
+    to_beat: int
+    tempo_multiple: float
+    stretch: tuple[float, float]
+    eased_steps: int
+    outgoing_stretch: float = 1.0
+    outgoing_steps: int = 0
+
+
+@dataclass(frozen=True)
 class Plan:
     """The remix as a sequence of source beats.
 
@@ -126,6 +184,15 @@ class Plan:
         Output length in seconds.
     fade_out : float
         Length of the closing fade in seconds; 0 when the remix ends on the song's own ending.
+    parts : tuple of Part
+        Which song plays when, in playing order; empty means one part of the first track.
+    transitions : tuple of Transition
+        Between consecutive parts.
+    stretch : np.ndarray [shape=(n_steps,)] or None
+        Output length over source length of each entry (the head of a song that enters stretched
+        to the tempo of the one before); None when nothing is stretched.
+    left_out : tuple of int
+        Tracks that did not fit in the asked length.
     """
 
     beats: np.ndarray
@@ -134,3 +201,7 @@ class Plan:
     fade_out: float
     seed: int
     jumpiness: float
+    parts: tuple[Part, ...] = ()
+    transitions: tuple[Transition, ...] = ()
+    stretch: np.ndarray | None = None
+    left_out: tuple[int, ...] = ()
