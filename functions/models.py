@@ -42,6 +42,11 @@ class RemixOptions(BaseModel):
     jumpiness: float = Field(
         default=0.5, ge=0.0, le=1.0, description="How often the remix jumps; 0 plays the song as it is."
     )
+    keep_order: bool = Field(
+        default=False,
+        description="With several songs: play them in the order given, not the order with the smoothest "
+        "transitions.",
+    )
     format: Format = Field(default="wav", description="Encoding of the audio.")
 
     @field_validator("duration", "seed", "jumpiness", mode="before")
@@ -74,7 +79,7 @@ class RemixJSON(RemixOptions):
 class RemixForm(RemixOptions):
     """The options as multipart form fields: empty fields count as absent (HTML forms send them)."""
 
-    @field_validator("duration", "seed", "jumpiness", "format", mode="before")
+    @field_validator("duration", "seed", "jumpiness", "keep_order", "format", mode="before")
     @classmethod
     def _empty_is_absent(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, str) and not value.strip():

@@ -43,6 +43,7 @@ def _analyze(inputs: RemixInputs, settings: Settings) -> Response:
             duration=options.duration,
             seed=options.seed,
             jumpiness=options.jumpiness,
+            keep_order=options.keep_order,
             max_input_seconds=settings.max_input_seconds,
         )
     except musicremixer.MusicRemixerError as exc:

@@ -62,6 +62,7 @@ def _remix(inputs: RemixInputs, settings: Settings, as_json: bool) -> Response:
             duration=options.duration,
             seed=options.seed,
             jumpiness=options.jumpiness,
+            keep_order=options.keep_order,
             format=options.format,
             max_input_seconds=settings.max_input_seconds,
         )

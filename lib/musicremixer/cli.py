@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
         help="how often to jump: 0 plays the song as it is, 1 jumps a phrase after each jump; default 0.5",
     )
     remix.add_argument(
+        "--keep-order",
+        action="store_true",
+        help="with several inputs, play them in the order given (default: the smoothest order)",
+    )
+    remix.add_argument(
         "--format",
         choices=FORMATS,
         help="output format (default: from OUT's extension, else wav)",
@@ -101,6 +106,7 @@ def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             duration=args.duration,
             seed=args.seed,
             jumpiness=args.jumpiness,
+            keep_order=args.keep_order,
             format=fmt,
             on_stage=progress.stage,
         )
@@ -119,11 +125,17 @@ def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if not args.quiet:
         ending = "the song's ending" if result.plan["ending"] == "song" else "a fade"
         jumps = _count_jumps(result.plan)
+        mixed = _describe_mix(result.plan)
         print(
-            f"wrote {args.output} ({result.duration:.1f} s, {jumps} jumps, ends on {ending}, "
+            f"wrote {args.output} ({result.duration:.1f} s, {jumps} jumps, {mixed}ends on {ending}, "
             f"seed {result.seed})",
             file=sys.stderr,
         )
+        for name in result.plan["left_out"]:
+            print(
+                f"musicremixer: note: {name} did not fit in {result.duration:.0f} s; ask for more",
+                file=sys.stderr,
+            )
     return 0
 
 
@@ -140,8 +152,21 @@ def _format_from_suffix(path: Path) -> str:
 
 
 def _count_jumps(plan: dict) -> int:
+    """Jumps within a song: a transition to the next song is not one."""
     beats = [step["beat"] for step in plan["sequence"]]
-    return sum(1 for a, b in itertools.pairwise(beats) if b != a + 1)
+    handovers = {t["step"] for t in plan["transitions"]}
+    return sum(
+        1 for i, (a, b) in enumerate(itertools.pairwise(beats), 1) if b != a + 1 and i not in handovers
+    )
+
+
+def _describe_mix(plan: dict) -> str:
+    """``3 songs in the order b, a, c, 2 transitions, `` for a mix; nothing for one song."""
+    if len(plan["order"]) < 2:
+        return ""
+    names = ", ".join(plan["tracks"][t]["name"] for t in plan["order"])
+    count = len(plan["transitions"])
+    return f"{len(plan['order'])} songs in the order {names}, {count} transition{'s' * (count != 1)}, "
 
 
 class _Progress:

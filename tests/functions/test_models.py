@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import musicremixer
-from functions.models import FORMATS, MAX_DURATION_S, RemixForm, RemixJSON, multipart_schema
+from functions.models import FORMATS, MAX_DURATION_S, RemixForm, RemixJSON, RemixOptions, multipart_schema
 
 
 def test_formats_and_duration_limit_match_the_library() -> None:
@@ -30,4 +32,23 @@ def test_the_multipart_schema_has_no_nulls() -> None:
     assert '"null"' not in text and "anyOf" not in text  # multipart has no way to send a null
     assert schema["properties"]["files"]["items"] == {"type": "string", "format": "binary"}
     assert schema["properties"]["duration"]["type"] == "number"
-    assert set(schema["properties"]) == {"files", "urls", "duration", "seed", "jumpiness", "format"}
+    assert set(schema["properties"]) == {
+        "files",
+        "urls",
+        "duration",
+        "seed",
+        "jumpiness",
+        "keep_order",
+        "format",
+    }
+    assert schema["properties"]["keep_order"]["type"] == "boolean"
+
+
+@pytest.mark.parametrize(("text", "value"), [("true", True), ("false", False), ("", False), ("1", True)])
+def test_keep_order_is_read_from_a_form_field(text: str, value: bool) -> None:
+    assert RemixForm.model_validate({"keep_order": text}).keep_order is value
+
+
+def test_keep_order_must_be_a_boolean() -> None:
+    with pytest.raises(ValueError, match="boolean"):
+        RemixOptions.model_validate({"keep_order": "sometimes"})
