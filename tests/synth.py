@@ -21,6 +21,7 @@ __all__ = [
     "SynthSong",
     "ambient_pad",
     "click_track",
+    "kick_hit",
     "noise",
     "rubato_piece",
     "silence",
@@ -385,6 +386,11 @@ def _song(
         bpm=float(bpm),
         meter=int(meter),
     )
+
+
+def kick_hit(sr: int) -> np.ndarray:
+    """The kick drum the songs use, one hit: for tests that find the kicks in a remix by matched filter."""
+    return _kick(sr).astype(np.float32)
 
 
 def _kick(sr: int) -> np.ndarray:

@@ -224,3 +224,28 @@ def test_real_library_errors(make_client, short_song) -> None:
     assert_error(upload(client, short_song), 413, "input_too_long")
     assert_error(upload(client, b"RIFF" + b"x" * 100, name="junk.wav"), 415, "undecodable_audio")
     assert_error(upload(client, synth_wav(silence(3), 22050), name="quiet.wav"), 422, "not_remixable")
+
+
+def test_the_original_three_url_request_mixes_every_song(
+    make_client, audio_server, short_song, other_song
+) -> None:
+    from tests.synth import synthetic_song
+
+    third = synthetic_song(bpm=116, meter=4, bars=8, sr=22050, channels=1, seed=6).to_bytes("wav")
+    urls = [
+        audio_server.serve(f"/{name}.wav", body)
+        for name, body in (("a", short_song), ("b", other_song), ("c", third))
+    ]
+    client = make_client(allow_private_urls=True)
+    response = client.post("/remix", json={"urls": urls, "seed": 2})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "audio/wav"
+    y, sr = sf.read(io.BytesIO(response.content))
+    assert sr == 22050 and len(y) / sr == pytest.approx(float(response.headers["x-remix-duration"]), abs=1e-3)
+    plan = client.post("/analyze", json={"urls": urls, "seed": 2}).json()
+    assert sorted(plan["order"]) == [0, 1, 2] and plan["left_out"] == []
+    assert len(plan["transitions"]) == 2
+    heard = {plan["beats"][step["beat"]]["track"] for step in plan["sequence"]}
+    assert heard == {0, 1, 2}
+    kept = client.post("/analyze", json={"urls": urls, "seed": 2, "keep_order": True}).json()
+    assert kept["order"] == [0, 1, 2]
