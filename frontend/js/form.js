@@ -22,8 +22,10 @@ export class RemixForm {
     /** @type {File[]} */
     this.files = [];
 
+    // Choosing or dropping files replaces the list, as a file picker does; each file can still be
+    // removed on its own. The input is emptied so that choosing the same file again still counts.
     this.fileInput.addEventListener("change", () => {
-      this.addFiles(this.fileInput.files);
+      this.setFiles(this.fileInput.files);
       this.fileInput.value = "";
     });
     this.jumpiness.addEventListener("input", () => this.showJumpiness());
@@ -54,7 +56,9 @@ export class RemixForm {
     this.jumpinessValue.value = Number(this.jumpiness.value).toFixed(2);
   }
 
-  addFiles(fileList) {
+  /** The files are now these (a file given twice counts once). */
+  setFiles(fileList) {
+    this.files = [];
     for (const file of fileList) {
       const known = this.files.some(
         (f) => f.name === file.name && f.size === file.size && f.lastModified === file.lastModified,
@@ -108,7 +112,7 @@ export class RemixForm {
       event.preventDefault();
       zone.classList.remove("dragging");
       if (this.fileInput.disabled) return;
-      if (event.dataTransfer?.files?.length) this.addFiles(event.dataTransfer.files);
+      if (event.dataTransfer?.files?.length) this.setFiles(event.dataTransfer.files);
     });
     // A file dropped next to the zone should not navigate away from the page.
     window.addEventListener("dragover", (event) => event.preventDefault());

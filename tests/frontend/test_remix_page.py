@@ -236,3 +236,35 @@ def test_dropped_files_join_the_list(page, server):
     page.get_by_role("button", name="Remove first.wav").click()
     expect(chosen.get_by_role("listitem")).to_have_count(1)
     expect(page.get_by_role("button", name="Remove second.mp3")).to_be_focused()
+
+
+def test_choosing_files_again_replaces_the_list(page, server, tmp_path: Path):
+    """As a file picker does: the files chosen last are the files, whether chosen or dropped."""
+    paths = []
+    for name in ("one.wav", "two.wav", "three.wav"):
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(b"RIFF" + bytes(len(name) * 100))
+    ui = RemixPage(page, server.url).open()
+    chosen = page.get_by_role("list", name="Chosen files")
+    ui.choose_files(paths[0], paths[1])
+    expect(chosen.get_by_role("listitem")).to_have_count(2)
+    ui.choose_files(paths[2])
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+    expect(chosen).to_contain_text("three.wav")
+    expect(chosen).not_to_contain_text("one.wav")
+
+    transfer = page.evaluate_handle(
+        """() => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([new Uint8Array(2000)], "dropped.mp3", {type: "audio/mpeg"}));
+            return transfer;
+        }"""
+    )
+    page.locator("#drop-zone").dispatch_event("drop", {"dataTransfer": transfer})
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+    expect(chosen).to_contain_text("dropped.mp3")
+    # Choosing the same file twice in a row still counts (the input is emptied after each choice).
+    ui.choose_files(paths[2])
+    ui.choose_files(paths[2])
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+    expect(chosen).to_contain_text("three.wav")
