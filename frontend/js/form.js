@@ -12,6 +12,7 @@ export class RemixForm {
     this.fileInput = form.querySelector("#files");
     this.dropZone = form.querySelector("#drop-zone");
     this.fileList = form.querySelector("#file-list");
+    this.keepOrder = form.querySelector("#keep-order");
     this.duration = form.querySelector("#duration");
     this.jumpiness = form.querySelector("#jumpiness");
     this.jumpinessValue = form.querySelector("#jumpiness-value");
@@ -119,11 +120,12 @@ export class RemixForm {
     window.addEventListener("drop", (event) => event.preventDefault());
   }
 
-  /** The values as typed: {urls, files, durationText, seedText, jumpiness, format}. */
+  /** The values as typed: {urls, files, keepOrder, durationText, seedText, jumpiness, format}. */
   values() {
     return {
       urls: this.urls.value.split(/\r?\n/).map((u) => u.trim()).filter(Boolean),
       files: [...this.files],
+      keepOrder: this.keepOrder.checked,
       durationText: this.duration.value,
       seedText: this.seed.value.trim(),
       jumpiness: Number(this.jumpiness.value),

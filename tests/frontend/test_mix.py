@@ -1,5 +1,5 @@
 """Several songs, one mix (issue 10), as the page shows it: which song plays, the order, the
-transitions, the songs left out.
+transitions, the songs left out, and the "Keep the order" option as it is sent.
 
 The engine does not make such mixes on this branch yet, so ``POST /api/remix`` is answered in the
 browser (Playwright's ``page.route``) with a plan built to the contract (:mod:`mix_answer`) and a
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Request, expect
 
-from tests.frontend.mix_answer import mix_answer, mix_plan
+from tests.frontend.mix_answer import click_wav, mix_answer, mix_plan
 from tests.frontend.remix_page import RemixPage, jumps_in
 
 pytestmark = pytest.mark.browser
@@ -167,6 +167,46 @@ def test_one_song_reads_as_before(page, server):
     assert int(data["jumps"]) == jumps_in(plan) == 1
 
 
+def test_keep_order_is_sent_only_when_ticked(page, server, tmp_path: Path):
+    requests = answer_with(page, mix_plan(["a.mp3", "b.mp3"], order=[0, 1]))
+    ui = RemixPage(page, server.url).open()
+    keep_order = page.get_by_role("checkbox", name="Keep the order")
+    expect(keep_order).not_to_be_checked()
+    expect(keep_order).to_have_accessible_description(re.compile("smoothest transitions"))
+
+    # URLs: a JSON field, true when ticked, absent when not.
+    ui.urls.fill("\n".join(URLS[:2]))
+    keep_order.check()
+    ui.remix()
+    assert json.loads(requests[-1].post_data)["keep_order"] is True
+    keep_order.uncheck()
+    ui.remix()
+    assert "keep_order" not in json.loads(requests[-1].post_data)
+
+    # With one song there is no order to keep, so it is not sent even when ticked.
+    ui.urls.fill(URLS[0])
+    keep_order.check()
+    ui.remix()
+    assert "keep_order" not in json.loads(requests[-1].post_data)
+
+    # Uploads: a multipart field keep_order=true.
+    ui.urls.fill("")
+    paths = []
+    for name in ("one.wav", "two.wav"):
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(click_wav(1.0))
+    ui.choose_files(*paths)
+    ui.remix()
+    body = requests[-1].post_data_buffer
+    assert requests[-1].headers["content-type"].startswith("multipart/form-data")
+    assert body.count(b'name="files"') == 2
+    assert re.search(rb'name="keep_order"\r\n\r\ntrue\r\n', body), body[-400:]
+    keep_order.uncheck()
+    ui.remix()
+    assert b'name="keep_order"' not in requests[-1].post_data_buffer
+    assert page.console_errors == []
+
+
 def test_a_mix_on_a_phone(browser, server, artifacts: Path):
     # In dark mode, so the screenshots show the other palette too.
     context = browser.new_context(
@@ -194,6 +234,8 @@ def test_a_mix_on_a_phone(browser, server, artifacts: Path):
         for locator in (ui.canvas, page.locator("#plan-legend"), page.locator("#now-playing")):
             box = locator.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, locator
+        keep_order_row = page.locator(".check-row")
+        assert keep_order_row.bounding_box()["height"] >= 43.5
         page.screenshot(path=artifacts / "mix-page-phone.png", full_page=True)
         page.locator("#result").screenshot(path=artifacts / "mix-result-phone.png")
     finally:

@@ -121,19 +121,23 @@ def test_keyboard_only(page, server, audio_host, small_song_wav):
 
     # Tab reaches every control, in reading order.
     order = []
-    for _ in range(12):
+    for _ in range(14):
         page.keyboard.press("Tab")
         focused = page.evaluate("document.activeElement.id")
         if focused in order:
             break
         order.append(focused)
-    expected = ["urls", "files", "duration", "jumpiness", "seed", "new-seed", "format", "remix-button"]
+    expected = [
+        "urls", "files", "keep-order", "duration", "jumpiness", "seed", "new-seed", "format", "remix-button"
+    ]
     assert [element for element in order if element in expected] == expected, order
 
     # Fill it in and remix with the keyboard alone.
     ui.urls.focus()
     page.keyboard.type(url)
     page.keyboard.press("Tab")  # the file chooser
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("checkbox", name="Keep the order")).to_be_focused()
     page.keyboard.press("Tab")
     page.keyboard.type("15")
     page.keyboard.press("Tab")
