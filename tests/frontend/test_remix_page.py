@@ -175,6 +175,7 @@ def test_every_control_has_a_label(page, server):
     for control, element_id in [
         (ui.urls, "urls"),
         (ui.files, "files"),
+        (page.get_by_role("checkbox", name="Keep the order"), "keep-order"),
         (ui.length, "duration"),
         (ui.jumpiness, "jumpiness"),
         (ui.seed, "seed"),
