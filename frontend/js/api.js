@@ -47,7 +47,8 @@ export async function fetchLimits({ signal } = {}) {
  * @param {object} request
  * @param {string[]} request.urls
  * @param {File[]} request.files
- * @param {{duration: number|null, seed: number, jumpiness: number, format: string}} request.options
+ * @param {{duration: number|null, seed: number, jumpiness: number, format: string, keep_order: true|null}}
+ *   request.options  null ones are left out (multipart sends the rest as text: keep_order=true)
  * @param {object} hooks
  * @param {AbortSignal} [hooks.signal]  aborts the request
  * @param {(p: {stage: string, loaded?: number, total?: number}) => void} [hooks.onProgress]

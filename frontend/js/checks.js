@@ -128,6 +128,10 @@ export function checkRequest(values, limits, fileSeconds = []) {
     }
   }
 
+  // The order only means something with two songs or more; for one, the option is left out, so a
+  // server that does not know it yet (it refuses unknown fields) still remixes a single song.
+  const keepOrder = values.keepOrder === true && urls.length + files.length >= 2;
+
   if (problems.length > 0) return { problems, request: null };
   return {
     problems,
@@ -139,6 +143,7 @@ export function checkRequest(values, limits, fileSeconds = []) {
         seed,
         jumpiness: values.jumpiness,
         format: values.format,
+        keep_order: keepOrder ? true : null,
       },
     },
   };

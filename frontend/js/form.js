@@ -12,6 +12,7 @@ export class RemixForm {
     this.fileInput = form.querySelector("#files");
     this.dropZone = form.querySelector("#drop-zone");
     this.fileList = form.querySelector("#file-list");
+    this.keepOrder = form.querySelector("#keep-order");
     this.duration = form.querySelector("#duration");
     this.jumpiness = form.querySelector("#jumpiness");
     this.jumpinessValue = form.querySelector("#jumpiness-value");
@@ -22,8 +23,10 @@ export class RemixForm {
     /** @type {File[]} */
     this.files = [];
 
+    // Choosing or dropping files replaces the list, as a file picker does; each file can still be
+    // removed on its own. The input is emptied so that choosing the same file again still counts.
     this.fileInput.addEventListener("change", () => {
-      this.addFiles(this.fileInput.files);
+      this.setFiles(this.fileInput.files);
       this.fileInput.value = "";
     });
     this.jumpiness.addEventListener("input", () => this.showJumpiness());
@@ -54,7 +57,9 @@ export class RemixForm {
     this.jumpinessValue.value = Number(this.jumpiness.value).toFixed(2);
   }
 
-  addFiles(fileList) {
+  /** The files are now these (a file given twice counts once). */
+  setFiles(fileList) {
+    this.files = [];
     for (const file of fileList) {
       const known = this.files.some(
         (f) => f.name === file.name && f.size === file.size && f.lastModified === file.lastModified,
@@ -108,18 +113,19 @@ export class RemixForm {
       event.preventDefault();
       zone.classList.remove("dragging");
       if (this.fileInput.disabled) return;
-      if (event.dataTransfer?.files?.length) this.addFiles(event.dataTransfer.files);
+      if (event.dataTransfer?.files?.length) this.setFiles(event.dataTransfer.files);
     });
     // A file dropped next to the zone should not navigate away from the page.
     window.addEventListener("dragover", (event) => event.preventDefault());
     window.addEventListener("drop", (event) => event.preventDefault());
   }
 
-  /** The values as typed: {urls, files, durationText, seedText, jumpiness, format}. */
+  /** The values as typed: {urls, files, keepOrder, durationText, seedText, jumpiness, format}. */
   values() {
     return {
       urls: this.urls.value.split(/\r?\n/).map((u) => u.trim()).filter(Boolean),
       files: [...this.files],
+      keepOrder: this.keepOrder.checked,
       durationText: this.duration.value,
       seedText: this.seed.value.trim(),
       jumpiness: Number(this.jumpiness.value),

@@ -5,17 +5,26 @@ import { ApiError, fetchLimits, requestRemix } from "./api.js";
 import { checkRequest, probeSeconds } from "./checks.js";
 import { RemixForm } from "./form.js";
 import { describeError } from "./messages.js";
+import { NowPlaying } from "./now-playing.js";
+import { PlanLegend } from "./plan-legend.js";
 import { PlanView } from "./plan-view.js";
 import { Player } from "./player.js";
 import { Progress } from "./progress.js";
-import { formatBytes, formatSeconds, formatTempo } from "./units.js";
+import { listNames, readSongs, songName } from "./songs.js";
+import { formatBytes, formatSeconds, formatTempo, formatTrackTempo, plural } from "./units.js";
 
 const $ = (selector) => document.querySelector(selector);
 
 const form = new RemixForm($("#remix-form"));
 const progress = new Progress($("#progress"));
 const planView = new PlanView($("#plan-canvas"));
-const player = new Player($("#player"), $("#download"), (seconds) => planView.setTime(seconds));
+const planLegend = new PlanLegend($("#plan-legend"));
+const nowPlaying = new NowPlaying($("#now-playing"));
+const player = new Player($("#player"), $("#download"), (seconds) => {
+  planView.setTime(seconds);
+  planLegend.setTime(seconds);
+  nowPlaying.setTime(seconds);
+});
 const cancelButton = $("#cancel-button");
 const message = $("#message");
 const result = $("#result");
@@ -85,9 +94,12 @@ async function remix() {
     const filename = answer.filename || fallbackName(values, plan, request.options.format);
     result.hidden = false;
     const seconds = await player.load(answer.blob, filename);
+    const songs = readSongs(plan);
     planView.show(plan);
+    planLegend.show(songs, Number(planView.canvas.dataset.jumps));
+    nowPlaying.show(songs);
     const took = progress.stop();
-    showSummary(values, plan, seconds, answer.blob.size, took);
+    showSummary(values, plan, songs, seconds, answer.blob.size, took);
     $("#result-heading").focus();
   } catch (error) {
     if (!error?.code) console.error(error);
@@ -101,11 +113,27 @@ async function remix() {
   }
 }
 
-function showSummary(values, plan, seconds, bytes, took) {
-  const names = (plan.tracks ?? []).map((track) => track.name).join(" + ") || "your song";
+/**
+ * One line: what was made ("3:24 mix of 3 songs, 2 transitions: b.mp3 (128 BPM) → a.mp3 (120 BPM) → …",
+ * or "0:24 remix of groove.wav · 120 BPM" for one song), the songs that did not fit, and the settings.
+ */
+function showSummary(values, plan, songs, seconds, bytes, took) {
+  const what = [];
+  if (songs.order.length > 1) {
+    const chain = songs.order.map((track) => `${songName(songs, track)} (${formatTrackTempo(songs.tracks[track])})`);
+    let text =
+      `${formatSeconds(seconds)} mix of ${plural(songs.order.length, "song")}, ` +
+      `${plural(songs.transitions.length, "transition")}: ${chain.join(" → ")}`;
+    if (songs.leftOut.length > 0) text += `; ${listNames(songs.leftOut)} did not fit`;
+    what.push(text);
+  } else {
+    const track = songs.order[0] ?? 0;
+    let text = `${formatSeconds(seconds)} remix of ${songs.tracks.length > 0 ? songName(songs, track) : "your song"}`;
+    if (songs.leftOut.length > 0) text += `; ${listNames(songs.leftOut)} did not fit`;
+    what.push(text, songs.tracks[track] ? formatTrackTempo(songs.tracks[track]) : formatTempo(plan));
+  }
   const parts = [
-    `${formatSeconds(seconds)} remix of ${names}`,
-    formatTempo(plan),
+    ...what,
     `seed ${plan.seed ?? values.seedText}`,
     `jumpiness ${Number(plan.jumpiness ?? values.jumpiness).toFixed(2)}`,
     `${values.format.toUpperCase()}, ${formatBytes(bytes)}`,
@@ -116,7 +144,7 @@ function showSummary(values, plan, seconds, bytes, took) {
 }
 
 function fallbackName(values, plan, format) {
-  const first = plan.tracks?.[0]?.name || values.files[0]?.name || "song";
+  const first = plan.tracks?.[plan.order?.[0] ?? 0]?.name || values.files[0]?.name || "song";
   const stem = first.replace(/^.*[\\/]/, "").replace(/\.[^.]+$/, "").replace(/[^\w.-]+/g, "-") || "song";
   return `${stem}-remix-${plan.seed ?? values.seedText}.${format}`;
 }

@@ -1,4 +1,4 @@
-// Numbers for people: bytes, seconds, tempo, and reading a length typed as "90", "1:30" or "1:30.5".
+// Numbers for people: bytes, seconds, counts, tempo, and reading a length typed as "90", "1:30" or "1:30.5".
 
 /** "4.5 MB", "820 kB", "12 bytes" (decimal units, as the limits are stated). */
 export function formatBytes(bytes) {
@@ -19,6 +19,27 @@ export function formatSeconds(seconds) {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
+/** A moment in the remix, as a player shows it: "0:04", "3:05", "1:02:03". */
+export function formatClock(seconds) {
+  if (!Number.isFinite(seconds)) return "?";
+  const total = Math.floor(seconds + 1e-6);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/** "2.1 s" for the few seconds a crossfade lasts, where whole seconds say too little. */
+export function formatShortSeconds(seconds) {
+  if (!Number.isFinite(seconds)) return "?";
+  return seconds < 10 ? `${Number(seconds.toFixed(1))} s` : formatSeconds(seconds);
+}
+
+/** "1 beat", "2 beats". */
+export function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /**
  * Seconds from "90", "90.5", "1:30" or "1:02:03"; null for empty; NaN when it can't be read.
  */
@@ -34,4 +55,10 @@ export function formatTempo(plan) {
   const first = (plan.tracks ?? [])[0];
   if (first?.free_time || !(plan.tempo > 0)) return "free time";
   return `${Math.round(plan.tempo)} BPM`;
+}
+
+/** One track's tempo: "128 BPM", or "free time". */
+export function formatTrackTempo(track) {
+  if (!track || track.free_time || !(track.tempo > 0)) return "free time";
+  return `${Math.round(track.tempo)} BPM`;
 }

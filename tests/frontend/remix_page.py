@@ -118,6 +118,12 @@ class RemixPage:
 
 
 def jumps_in(plan: dict[str, Any]) -> int:
-    """Jumps the remix takes: consecutive sequence entries that are not consecutive beats."""
+    """Jumps the remix takes within songs: consecutive sequence entries that are not consecutive
+    beats, except where a transition to another song starts (its ``step``)."""
+    steps = {transition["step"] for transition in plan.get("transitions", [])}
     sequence = plan["sequence"]
-    return sum(1 for a, b in itertools.pairwise(sequence) if b["beat"] != a["beat"] + 1)
+    return sum(
+        1
+        for step, (a, b) in enumerate(itertools.pairwise(sequence), start=1)
+        if b["beat"] != a["beat"] + 1 and step not in steps
+    )

@@ -121,19 +121,23 @@ def test_keyboard_only(page, server, audio_host, small_song_wav):
 
     # Tab reaches every control, in reading order.
     order = []
-    for _ in range(12):
+    for _ in range(14):
         page.keyboard.press("Tab")
         focused = page.evaluate("document.activeElement.id")
         if focused in order:
             break
         order.append(focused)
-    expected = ["urls", "files", "duration", "jumpiness", "seed", "new-seed", "format", "remix-button"]
+    expected = [
+        "urls", "files", "keep-order", "duration", "jumpiness", "seed", "new-seed", "format", "remix-button"
+    ]
     assert [element for element in order if element in expected] == expected, order
 
     # Fill it in and remix with the keyboard alone.
     ui.urls.focus()
     page.keyboard.type(url)
     page.keyboard.press("Tab")  # the file chooser
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("checkbox", name="Keep the order")).to_be_focused()
     page.keyboard.press("Tab")
     page.keyboard.type("15")
     page.keyboard.press("Tab")
@@ -171,6 +175,7 @@ def test_every_control_has_a_label(page, server):
     for control, element_id in [
         (ui.urls, "urls"),
         (ui.files, "files"),
+        (page.get_by_role("checkbox", name="Keep the order"), "keep-order"),
         (ui.length, "duration"),
         (ui.jumpiness, "jumpiness"),
         (ui.seed, "seed"),
@@ -236,3 +241,35 @@ def test_dropped_files_join_the_list(page, server):
     page.get_by_role("button", name="Remove first.wav").click()
     expect(chosen.get_by_role("listitem")).to_have_count(1)
     expect(page.get_by_role("button", name="Remove second.mp3")).to_be_focused()
+
+
+def test_choosing_files_again_replaces_the_list(page, server, tmp_path: Path):
+    """As a file picker does: the files chosen last are the files, whether chosen or dropped."""
+    paths = []
+    for name in ("one.wav", "two.wav", "three.wav"):
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(b"RIFF" + bytes(len(name) * 100))
+    ui = RemixPage(page, server.url).open()
+    chosen = page.get_by_role("list", name="Chosen files")
+    ui.choose_files(paths[0], paths[1])
+    expect(chosen.get_by_role("listitem")).to_have_count(2)
+    ui.choose_files(paths[2])
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+    expect(chosen).to_contain_text("three.wav")
+    expect(chosen).not_to_contain_text("one.wav")
+
+    transfer = page.evaluate_handle(
+        """() => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([new Uint8Array(2000)], "dropped.mp3", {type: "audio/mpeg"}));
+            return transfer;
+        }"""
+    )
+    page.locator("#drop-zone").dispatch_event("drop", {"dataTransfer": transfer})
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+    expect(chosen).to_contain_text("dropped.mp3")
+    # Choosing the same file twice in a row still counts (the input is emptied after each choice).
+    ui.choose_files(paths[2])
+    ui.choose_files(paths[2])
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+    expect(chosen).to_contain_text("three.wav")
