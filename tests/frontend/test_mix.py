@@ -240,3 +240,29 @@ def test_a_mix_on_a_phone(browser, server, artifacts: Path):
         page.locator("#result").screenshot(path=artifacts / "mix-result-phone.png")
     finally:
         context.close()
+
+
+def test_a_real_mix_of_two_uploads_names_the_song_playing(page, server, tmp_path: Path, artifacts: Path):
+    """No stand-in answer: the local server mixes two songs, and the page follows the one playing."""
+    from tests.synth import synthetic_song
+
+    paths = []
+    for name, bpm, seed in (("first.wav", 100, 1), ("second.wav", 106, 2)):
+        path = tmp_path / name
+        path.write_bytes(synthetic_song(bpm=bpm, bars=12, sr=22050, channels=1, seed=seed).to_bytes())
+        paths.append(path)
+    ui = RemixPage(page, server.url).open()
+    ui.choose_files(*paths)
+    page.get_by_label("Keep the order").check()
+    ui.format.select_option("mp3")
+    remixed = ui.remix()
+    plan = remixed.plan
+    assert plan["order"] == [0, 1] and len(plan["transitions"]) == 1
+    data = ui.canvas_data()
+    assert (data["songs"], data["transitions"]) == ("2", "1")
+    now = page.locator("#now-playing")
+    expect(now).to_contain_text("first.wav")
+    seek(page, plan["transitions"][0]["at"] + 1.0)
+    expect(now).to_contain_text("second.wav")
+    assert ui.canvas_data()["playingTrack"] == "1"
+    page.screenshot(path=str(artifacts / "mix-real.png"), full_page=True)
