@@ -11,12 +11,12 @@ import io
 import itertools
 
 import numpy as np
+import pyloudnorm
 import pytest
 import soundfile as sf
 from scipy.signal import fftconvolve, find_peaks
 
 from musicremixer import SourceFile, remix
-from musicremixer.loudness import loudness_lufs
 from tests.synth import SynthSong, kick_hit, synthetic_song
 
 SR = 22050
@@ -29,6 +29,11 @@ def song(bpm: float, *, bars: int = 32, seed: int = 0, gain: float = 1.0, meter:
 
 def sources(*songs: SynthSong) -> list[SourceFile]:
     return [SourceFile(f"{chr(97 + i)}.wav", s.to_bytes()) for i, s in enumerate(songs)]
+
+
+def loudness_lufs(y: np.ndarray, sr: int) -> float:
+    """BS.1770 by pyloudnorm: an independent meter, not the one the mix levels by."""
+    return float(pyloudnorm.Meter(sr).integrated_loudness(y.T.astype(np.float64)))
 
 
 def decoded(result) -> np.ndarray:
