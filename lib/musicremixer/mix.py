@@ -223,6 +223,14 @@ def plan_mix(
                 if retry.fade_out == 0 and abs(retry.duration - goal) <= bar:
                     plan = retry
                     break
+        if last and k and np.isfinite(want) and plan.fade_out == 0:
+            bar = song.meter * song.period
+            if abs(plan.duration - want) > bar:
+                # The songs before took more than their shares (a phrase at least each): the
+                # asked length is kept, with a fade, rather than overrun by more than a bar.
+                plan = plan_walk(
+                    sub_graph, sub_analysis, duration=max(want, bar), seed=walk_seed, jumpiness=jumpiness
+                )
         beats = plan.beats + entry
         head, tail = _fit_ramps(entering, leaving, beats.shape[0])
         stretch = np.ones(beats.shape[0])
