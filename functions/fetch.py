@@ -16,13 +16,14 @@ listens on 127.0.0.1):
 
 from __future__ import annotations
 
+import http.client
 import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 import requests
 import urllib3
@@ -123,12 +124,13 @@ def fetch_url(url: str, *, policy: FetchPolicy, deadline: float) -> Fetched:
     ``deadline`` is a :func:`time.monotonic` time. Raises :class:`FetchError`.
     """
     current = url
+    previous: str | None = None
     for _ in range(policy.max_redirects + 1):
-        hop = check_url(current, policy=policy)
+        hop = _check_hop(current, previous, policy=policy)
         with _opened(hop, policy=policy, deadline=deadline) as response:
             location = response.headers.get("location")
             if response.status_code in _REDIRECT_STATUSES and location:
-                current = urljoin(hop.url, location)
+                previous, current = hop.url, _join(hop.url, location)
                 continue
             _check_response(response, url=hop.url, max_bytes=policy.max_bytes)
             data = _read_capped(response, url=hop.url, max_bytes=policy.max_bytes, deadline=deadline)
@@ -170,6 +172,28 @@ def check_url(url: str, *, policy: FetchPolicy) -> Hop:
     return Hop(url=normalized, scheme=scheme, host=host, netloc=netloc, port=port, addresses=tuple(addresses))
 
 
+def _check_hop(url: str, previous: str | None, *, policy: FetchPolicy) -> Hop:
+    """:func:`check_url`, saying which redirect led to a URL that can't be fetched."""
+    try:
+        return check_url(url, policy=policy)
+    except FetchError as exc:
+        if previous is None or exc.code != "invalid_url":
+            raise
+        detail = f"{previous} redirected to a URL that can't be fetched: {exc.detail}"
+        raise FetchError("invalid_url", detail) from None
+
+
+def _join(base: str, location: str) -> str:
+    """The absolute URL a ``Location`` header points to (:func:`urljoin` raises on bad brackets)."""
+    try:
+        return urljoin(base, location)
+    except ValueError as exc:
+        raise FetchError(
+            "invalid_url",
+            f"{base} redirected to {location!r}, which is not a valid URL: {_split_problem(exc)}.",
+        ) from None
+
+
 def name_from_url(url: str) -> str:
     """A display name for a fetched input: the last path segment (``song.mp3``), else the host."""
     parts = urlsplit(url)
@@ -178,7 +202,11 @@ def name_from_url(url: str) -> str:
 
 
 def _check_form(url: str) -> tuple[str, str, str, int, str]:
-    scheme = urlsplit(url).scheme.lower() if isinstance(url, str) else ""
+    try:
+        split = urlsplit(url) if isinstance(url, str) else None
+    except ValueError as exc:  # unbalanced IPv6 brackets, or a bracketed host that is no address
+        raise FetchError("invalid_url", f"{url!r} is not a valid URL: {_split_problem(exc)}.") from None
+    scheme = split.scheme.lower() if split is not None else ""
     if scheme not in ("http", "https"):
         shown = f"'{scheme}:'" if scheme else "no scheme"
         raise FetchError(
@@ -196,14 +224,56 @@ def _check_form(url: str) -> tuple[str, str, str, int, str]:
         UnicodeError,
     ) as exc:
         raise FetchError("invalid_url", f"{url!r} is not a valid URL: {exc}.") from None
-    if parsed.auth or "@" in (urlsplit(url).netloc or ""):
+    if parsed.auth or "@" in (split.netloc if split is not None else ""):
         raise FetchError(
             "invalid_url", f"{url!r} has credentials in it: URLs with a user or password are refused."
         )
     if not parsed.host:
         raise FetchError("invalid_url", f"{url!r} has no host name.")
+    if _port_of(split) == 0:  # requests would quietly drop it and send to port 80
+        raise FetchError("invalid_url", f"{url!r} has port 0: a port is a number from 1 to 65535.")
+    problem = _host_name_problem(parsed.host)
+    if problem:
+        raise FetchError("invalid_url", f"{url!r} is not a valid URL: {problem}.")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     return str(parsed.scheme), parsed.host, parsed.netloc or parsed.host, port, normalized
+
+
+def _port_of(split: SplitResult | None) -> int | None:
+    try:
+        return split.port if split is not None else None
+    except ValueError:  # out of range: urllib3 refuses it next, with its own message
+        return None
+
+
+def _host_name_problem(host: str) -> str | None:
+    """What makes ``host`` (already IDNA-encoded by requests) no valid DNS name, if anything."""
+    if host.startswith("[") or _is_ip_literal(host):
+        return None
+    labels = host.removesuffix(".").split(".")
+    if any(not label for label in labels):
+        return f"the host name {host!r} has an empty label (two dots in a row, or a leading dot)"
+    if any(len(label) > 63 for label in labels) or len(host) > 253:
+        return f"the host name {host[:80]!r} is too long (at most 63 characters between dots, 253 in all)"
+    return None
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        return parse_ip_literal(host) is not None
+    except ValueError:
+        return True  # a numeric host out of range: check_url says so
+
+
+def _split_problem(exc: ValueError) -> str:
+    """What :func:`urllib.parse.urlsplit`'s complaint means, in the words of a URL's writer."""
+    text = str(exc)
+    example = "(an IPv6 address goes in brackets, as in http://[2001:db8::1]/song.wav)"
+    if "Invalid IPv6 URL" in text:
+        return f"its host has a '[' or ']' without its pair {example}"
+    if "does not appear to be an IPv4 or IPv6 address" in text:
+        return f"the host in brackets is not an IP address {example}"
+    return text
 
 
 class _PinnedAdapter(HTTPAdapter):
@@ -279,7 +349,15 @@ def _opened(hop: Hop, *, policy: FetchPolicy, deadline: float) -> Iterator[reque
             failure = _timeout(hop.url)
             continue
         except requests.exceptions.RequestException as exc:
-            adapter.close()  # refused, reset, unreachable: the next address may answer
+            adapter.close()
+            malformed = _malformed_answer(exc)
+            if malformed:  # it connected and answered, in something that is not HTTP
+                raise FetchError(
+                    "fetch_failed",
+                    f"{hop.url} answered with something that is not valid HTTP ({malformed}): check "
+                    "the link, or download the file and upload it instead.",
+                ) from None
+            # Refused, reset, unreachable: the next address may answer.
             failure = FetchError("fetch_failed", f"Could not connect to {hop.url} ({_short(exc)}).")
             continue
         try:
@@ -302,9 +380,54 @@ def _check_response(response: requests.Response, *, url: str, max_bytes: int) ->
     why = non_audio_reason(response.headers.get("content-type"))
     if why:
         raise FetchError("not_audio", _not_audio_detail(url, why))
-    declared = response.headers.get("content-length", "").strip()
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError("input_too_large", _too_large_detail(url, f"{int(declared):,} bytes", max_bytes))
+    declared = declared_length(response.headers.get("content-length"), url=url)
+    if declared is not None and declared > max_bytes:
+        raise FetchError("input_too_large", _too_large_detail(url, f"{declared:,} bytes", max_bytes))
+
+
+def declared_length(value: str | None, *, url: str) -> int | None:
+    """A response's ``Content-Length`` in bytes; ``None`` when absent.
+
+    Anything but ASCII digits (``²``, ``-5``, ``1e3``, two values) is the server's mistake: a
+    :class:`FetchError` (502) that quotes what it sent.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise FetchError(
+            "fetch_failed",
+            f"{url} sent 'Content-Length: {value}', which is not a number of bytes: the server is "
+            "misbehaving; download the file and upload it instead.",
+        )
+    return int(text)
+
+
+def _malformed_answer(exc: BaseException) -> str | None:
+    """What was wrong with what the server sent (a bad status line or header), if that was the failure."""
+    for inner in _chain(exc):
+        if isinstance(inner, http.client.BadStatusLine):
+            return f"its status line was {inner.line.strip()[:100]!r}"
+        if isinstance(inner, http.client.HTTPException | urllib3.exceptions.InvalidHeader):
+            return str(inner)[:200]
+        if isinstance(inner, requests.exceptions.InvalidHeader):
+            return str(inner)[:200]
+    return None
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it wraps (requests and urllib3 nest them as causes or arguments)."""
+    seen: list[BaseException] = []
+    pending = [exc]
+    while pending and len(seen) < 20:
+        current = pending.pop(0)
+        if any(current is known for known in seen):
+            continue
+        seen.append(current)
+        yield current
+        pending += [arg for arg in current.args if isinstance(arg, BaseException)]
+        if current.__cause__ is not None:  # not __context__: often a parser's internal slip, not the reason
+            pending.append(current.__cause__)
 
 
 def _read_capped(response: requests.Response, *, url: str, max_bytes: int, deadline: float) -> bytes:
@@ -370,12 +493,6 @@ def _content_type(response: requests.Response) -> str:
 
 def _short(exc: BaseException) -> str:
     # requests' messages nest the whole urllib3 chain; the innermost reason is what a person needs.
-    for _ in range(10):
-        inner = exc.__cause__ or (
-            exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
-        )
-        if inner is None:
-            break
-        exc = inner
-    text = str(exc)
-    return text.split(": ", 1)[-1][:200] if text else type(exc).__name__
+    *_, inner = _chain(exc)
+    text = str(inner)
+    return text.split(": ", 1)[-1][:200] if text else type(inner).__name__

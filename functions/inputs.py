@@ -142,8 +142,14 @@ def _parse_form(items: list[tuple[str, str | UploadedFile]], *, max_inputs: int)
 
 
 def _declared_length(request: Request) -> int | None:
-    value = request.headers.get("content-length", "").strip()
-    return int(value) if value.isdigit() else None
+    value = request.headers.get("content-length")
+    if value is None:
+        return None
+    if not (value.strip().isascii() and value.strip().isdigit()):  # "²".isdigit() is True
+        raise ApiError(
+            "invalid_request", f"'Content-Length: {value}' is not a number of bytes: send the body's length."
+        )
+    return int(value)
 
 
 async def _capped(

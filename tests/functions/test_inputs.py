@@ -57,6 +57,10 @@ JSON_CASES = [
     ({"urls": ["http://127.0.0.1:9001/x"]}, 400, "url_refused", "loopback"),
     ({"urls": ["http://169.254.169.254/latest/meta-data/"]}, 400, "url_refused", "link-local"),
     ({"urls": ["https://example.com/" + "a" * 3000]}, 422, "invalid_request", "limit is 2048"),
+    ({"urls": ["http://[::1/a.wav"]}, 400, "invalid_url", "'[' or ']' without its pair"),
+    ({"urls": ["http://]/x"]}, 400, "invalid_url", "'[' or ']' without its pair"),
+    ({"urls": ["http://[x]/"]}, 400, "invalid_url", "the host in brackets is not an IP address"),
+    ({"urls": [URL, "http://[::1/b.wav"]}, 400, "invalid_url", "http://[::1/b.wav"),
 ]
 
 
