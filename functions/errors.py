@@ -9,6 +9,7 @@ The handlers below are installed by :func:`functions.app.create_app`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
@@ -76,11 +77,15 @@ def from_library_error(exc: Exception) -> ApiError:
 
 
 def from_validation_error(
-    exc: ValidationError | RequestValidationError, *, fields: tuple[str, ...]
+    exc: ValidationError | RequestValidationError,
+    *,
+    fields: tuple[str, ...],
+    allowed: Mapping[str, str] | None = None,
 ) -> ApiError:
     """Turn pydantic's errors into one sentence per problem, with the most specific code.
 
-    ``fields`` are the request's field names, listed when an unknown one was sent.
+    ``fields`` are the request's field names, listed when an unknown one was sent. ``allowed``
+    says in words what each option accepts: a refusal names the value sent and what is allowed.
     """
     problems: list[str] = []
     code = "invalid_request"
@@ -100,12 +105,31 @@ def from_validation_error(
             problems.append("'urls' is empty: give at least one URL")
         elif kind in ("model_type", "model_attributes_type", "dict_type"):
             problems.append('the body must be a JSON object such as {"urls": ["https://…/song.wav"]}')
+        elif len(loc) == 1 and allowed and name in allowed and "input" in error:
+            reason = str(error.get("msg", "")).removeprefix("Value error, ") if kind == "value_error" else ""
+            because = f" ({reason})" if reason else ""
+            shown = shown_value(error["input"])
+            problems.append(f"{name}={shown} is not allowed{because}: use {allowed[name]}")
         else:
             where = ".".join(str(part) for part in loc)
             problems.append(
                 f"{where}: {error.get('msg', 'invalid value')}" if where else error.get("msg", "")
             )
     return ApiError(code, "; ".join(problems) + "." if problems else "The request is not valid.")
+
+
+def shown_value(value: Any, *, number: bool = False) -> str:
+    """A value as a message quotes it: short ones whole, a 5,000-digit number by its length.
+
+    Strings are quoted unless ``number`` says the text is a number's (as JSON spelled it).
+    """
+    text = str(value).lower() if number or not isinstance(value, str) else repr(value)
+    if len(text) <= 24:
+        return text
+    digits = sum(c.isdigit() for c in text)
+    if number or digits == len(text.strip("'-+")):
+        return f"{text[:10]}… (a number of {digits:,} digits)"
+    return f"{text[:20]}… ({len(text):,} characters)"
 
 
 def _ctx_list(error: Any) -> str:

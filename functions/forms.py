@@ -103,7 +103,7 @@ class _Reader:
                     f"unknown file field '{part.name}': send each song as a '{self._file_field}' part.",
                 )
             self._files_seen += 1
-            if self._files_seen >= self._max_files:
+            if self._files_seen > self._max_files:
                 raise ApiError(
                     "too_many_inputs", f"More than {self._max_files} files: send at most {self._max_files}."
                 )

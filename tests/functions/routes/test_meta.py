@@ -22,6 +22,7 @@ def test_limits_report_the_settings_in_force(make_client) -> None:
         "max_response_bytes": 999,
         "fetch_timeout_s": 3,
         "formats": list(musicremixer.FORMATS),
+        "min_duration_s": musicremixer.MIN_DURATION,
         "max_duration_s": musicremixer.MAX_DURATION,
     }
 
