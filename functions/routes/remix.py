@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from functions.errors import from_library_error
+from functions.errors import ApiError, from_library_error
 from functions.inputs import RemixInputs, load_sources, read_remix_request
 from functions.responses import build_response, check_estimate, probe_sources, wants_json
 from functions.routes.openapi import ERROR_RESPONSES, request_body
@@ -49,13 +49,19 @@ def _remix(inputs: RemixInputs, settings: Settings, as_json: bool) -> Response:
 
     loaded = load_sources(inputs, settings)
     options = inputs.options
-    check_estimate(
-        probe_sources(loaded) if options.format == "wav" else None,  # only a WAV's size is known ahead
-        fmt=options.format,
-        duration=options.duration,
-        max_response_bytes=settings.max_response_bytes,
-        as_json=as_json,
-    )
+    try:
+        check_estimate(
+            probe_sources(loaded) if options.format == "wav" else None,  # only a WAV's size is known ahead
+            fmt=options.format,
+            duration=options.duration,
+            max_response_bytes=settings.max_response_bytes,
+            as_json=as_json,
+        )
+    except ApiError:
+        # A silent, unreadable or too long input gets its own refusal first, not "ask for mp3" and
+        # then another. Screening decodes, so it runs only on this way out.
+        _screen(loaded, settings)
+        raise
     try:
         result = musicremixer.remix(
             [musicremixer.SourceFile(name, data) for name, data in loaded],
@@ -70,3 +76,15 @@ def _remix(inputs: RemixInputs, settings: Settings, as_json: bool) -> Response:
     return build_response(
         result, first_name=loaded[0][0], as_json=as_json, max_response_bytes=settings.max_response_bytes
     )
+
+
+def _screen(loaded: list[tuple[str, bytes]], settings: Settings) -> None:
+    """Raise the library's refusal of the first input it would refuse before analysis, if any."""
+    import musicremixer
+    from musicremixer.screen import screen_sources
+
+    try:
+        sources = [musicremixer.SourceFile(name, data) for name, data in loaded]
+        screen_sources(sources, max_input_seconds=settings.max_input_seconds)
+    except musicremixer.MusicRemixerError as exc:
+        raise from_library_error(exc) from None
