@@ -6,10 +6,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
 
 from functions import errors
+from functions.cors import JSONCORSMiddleware
 from functions.routes import analyze, meta, remix
 from functions.settings import Settings
 
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(HTTPException, errors.handle_http_exception)
     app.add_exception_handler(Exception, errors.handle_unexpected)
     app.add_middleware(
-        CORSMiddleware,
+        JSONCORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST"],
         allow_headers=["Content-Type", "Accept"],

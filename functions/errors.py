@@ -30,6 +30,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "unsupported_format": 422,  # format is not one of wav, flac, ogg, mp3
     "unsupported_media_type": 415,  # the body is neither JSON nor multipart/form-data
     "request_too_large": 413,  # the body is larger than the inputs it may carry
+    "cors_refused": 400,  # a browser's preflight from an origin (or with a method) not allowed
     # URLs and what they return.
     "invalid_url": 400,  # not http(s), credentials in it, no host
     "url_refused": 400,  # the host is not a public address

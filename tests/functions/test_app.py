@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import hypothesis
+import pytest
 import requests
 import schemathesis
 
@@ -60,6 +61,39 @@ def test_cors_lets_the_configured_page_read_the_remix_headers(make_client, fake_
     assert response.headers["access-control-allow-origin"] == "https://page.example"
     exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
     assert exposed == {h.lower() for h in EXPOSED_HEADERS} >= {"x-remix-seed", "x-remix-duration"}
+
+
+PAGE = "https://page.example"
+EVIL = {"origin": "https://evil.example"}
+
+
+@pytest.mark.parametrize(
+    ("origins", "headers", "phrases"),
+    [
+        ((), EVIL, ["pages at https://evil.example may not", "MUSICREMIXER_CORS_ORIGINS"]),
+        ((PAGE,), EVIL, [f"origins allowed: {PAGE}"]),
+        (
+            (PAGE,),
+            {"origin": PAGE, "access-control-request-method": "PUT"},
+            ["PUT is not allowed (use GET or POST)"],
+        ),
+        (
+            (PAGE,),
+            {"origin": PAGE, "access-control-request-headers": "x-token"},
+            ["headers x-token are not allowed"],
+        ),
+    ],
+)
+def test_a_refused_preflight_is_the_json_error(make_client, origins, headers, phrases) -> None:
+    client = make_client(cors_origins=origins)
+    response = client.options("/remix", headers={"access-control-request-method": "POST", **headers})
+    detail = assert_error(response, 400, "cors_refused")["detail"]
+    for phrase in phrases:
+        assert phrase in detail
+    # A refused origin gets no grant; an allowed one may read why its request was refused.
+    assert response.headers.get("access-control-allow-origin") == (
+        PAGE if headers["origin"] == PAGE else None
+    )
 
 
 def test_other_origins_get_no_cors_grant(make_client) -> None:
