@@ -9,7 +9,8 @@ listens on 127.0.0.1):
 - the connection goes to the address that was checked, never to a second lookup of the name (no DNS
   rebinding); TLS still checks the certificate against the URL's host name;
 - redirects are followed by hand, at most a few, each hop checked the same way;
-- connect and read timeouts, and one overall deadline; the body streams in under a running byte
+- connect and read timeouts, and one overall deadline that covers connecting, TLS, the headers and
+  the body of every hop (:class:`functions.deadline.Deadline`); the body streams in under a running byte
   cap (a Content-Length is used only to refuse early, never trusted to bound the read);
 - proxy and other environment settings are ignored (no :class:`requests.Session`, no ``trust_env``).
 """
@@ -29,9 +30,11 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.util import parse_url
 
 from functions.addresses import IPAddress, classify_address, ip_address, parse_ip_literal
+from functions.deadline import Deadline
 from functions.errors import ApiError
 from functions.media import non_audio_reason
 
@@ -121,25 +124,31 @@ def fetch_urls(urls: Sequence[str], *, policy: FetchPolicy, timeout_s: float) ->
 def fetch_url(url: str, *, policy: FetchPolicy, deadline: float) -> Fetched:
     """Fetch one URL, following at most ``policy.max_redirects`` redirects, before ``deadline``.
 
-    ``deadline`` is a :func:`time.monotonic` time. Raises :class:`FetchError`.
+    ``deadline`` is a :func:`time.monotonic` time; it holds for everything, a server that drips its
+    headers included. Raises :class:`FetchError`.
     """
+    with Deadline(deadline) as watch:
+        hop, response, data = _follow(url, policy=policy, watch=watch)
+    reason = non_audio_reason(None, data)
+    if reason:
+        raise FetchError("not_audio", _not_audio_detail(hop.url, reason))
+    return Fetched(url=hop.url, name=name_from_url(hop.url), content_type=_content_type(response), data=data)
+
+
+def _follow(url: str, *, policy: FetchPolicy, watch: Deadline) -> tuple[Hop, requests.Response, bytes]:
+    """Follow the redirects from ``url`` to the body: the last hop, its response and the bytes."""
     current = url
     previous: str | None = None
     for _ in range(policy.max_redirects + 1):
         hop = _check_hop(current, previous, policy=policy)
-        with _opened(hop, policy=policy, deadline=deadline) as response:
+        with _opened(hop, policy=policy, watch=watch) as response:
             location = response.headers.get("location")
             if response.status_code in _REDIRECT_STATUSES and location:
                 previous, current = hop.url, _join(hop.url, location)
                 continue
             _check_response(response, url=hop.url, max_bytes=policy.max_bytes)
-            data = _read_capped(response, url=hop.url, max_bytes=policy.max_bytes, deadline=deadline)
-        reason = non_audio_reason(None, data)
-        if reason:
-            raise FetchError("not_audio", _not_audio_detail(hop.url, reason))
-        return Fetched(
-            url=hop.url, name=name_from_url(hop.url), content_type=_content_type(response), data=data
-        )
+            data = _read_capped(response, url=hop.url, max_bytes=policy.max_bytes, watch=watch)
+        return hop, response, data
     raise FetchError(
         "too_many_redirects",
         f"{url} redirected more than {policy.max_redirects} times: link to the file's final address.",
@@ -282,10 +291,11 @@ class _PinnedAdapter(HTTPAdapter):
     The Host header and the TLS server name (SNI and certificate check) stay the URL's host name.
     """
 
-    def __init__(self, hop: Hop, address: IPAddress) -> None:
+    def __init__(self, hop: Hop, address: IPAddress, *, watch: Deadline) -> None:
         super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
         self._hop = hop
         self._address = str(address)
+        self._watch = watch
         self._pools: list[HTTPConnectionPool] = []
 
     def get_connection_with_tls_context(
@@ -299,15 +309,16 @@ class _PinnedAdapter(HTTPAdapter):
         pool: HTTPConnectionPool
         if self._hop.scheme == "https":
             server_name = self._hop.host.strip("[]")
-            pool = HTTPSConnectionPool(
+            pool = _WatchedHTTPSPool(
                 self._address,
                 self._hop.port,
                 maxsize=1,
                 server_hostname=server_name,
                 assert_hostname=server_name,
+                watch=self._watch,
             )
         else:
-            pool = HTTPConnectionPool(self._address, self._hop.port, maxsize=1)
+            pool = _WatchedHTTPPool(self._address, self._hop.port, maxsize=1, watch=self._watch)
         self._pools.append(pool)
         return pool
 
@@ -320,13 +331,45 @@ class _PinnedAdapter(HTTPAdapter):
         super().close()
 
 
+class _WatchedHTTPConnection(HTTPConnection):
+    """An HTTP connection whose socket the fetch's :class:`Deadline` watches from the start."""
+
+    def __init__(self, *args: Any, watch: Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watch = watch
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        self._watch.watch(sock)  # before TLS: a dripped handshake is covered too
+        return sock
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def __init__(self, *args: Any, watch: Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watch = watch
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        self._watch.watch(sock)
+        return sock
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
 @contextmanager
-def _opened(hop: Hop, *, policy: FetchPolicy, deadline: float) -> Iterator[requests.Response]:
+def _opened(hop: Hop, *, policy: FetchPolicy, watch: Deadline) -> Iterator[requests.Response]:
     """Send the hop's GET to its checked addresses in turn until one answers; close it after use."""
     failure: FetchError | None = None
     for address in hop.addresses[:MAX_ADDRESSES_TRIED]:
-        remaining = _remaining(deadline, hop.url)
-        adapter = _PinnedAdapter(hop, address)
+        remaining = _remaining(watch, hop.url)
+        adapter = _PinnedAdapter(hop, address, watch=watch)
         request = requests.Request("GET", hop.url, headers=_HEADERS).prepare()
         try:
             response = adapter.send(
@@ -339,26 +382,13 @@ def _opened(hop: Hop, *, policy: FetchPolicy, deadline: float) -> Iterator[reque
         except requests.exceptions.ReadTimeout:
             adapter.close()
             raise _timeout(hop.url) from None
-        except requests.exceptions.SSLError as exc:
-            adapter.close()
-            raise FetchError(
-                "fetch_failed", f"{hop.url}: the secure connection failed ({_short(exc)})."
-            ) from None
-        except requests.exceptions.ConnectTimeout:
-            adapter.close()
-            failure = _timeout(hop.url)
-            continue
         except requests.exceptions.RequestException as exc:
             adapter.close()
-            malformed = _malformed_answer(exc)
-            if malformed:  # it connected and answered, in something that is not HTTP
-                raise FetchError(
-                    "fetch_failed",
-                    f"{hop.url} answered with something that is not valid HTTP ({malformed}): check "
-                    "the link, or download the file and upload it instead.",
-                ) from None
-            # Refused, reset, unreachable: the next address may answer.
-            failure = FetchError("fetch_failed", f"Could not connect to {hop.url} ({_short(exc)}).")
+            if watch.expired:  # the deadline shut the socket: whatever broke, it was too slow
+                raise _timeout(hop.url) from None
+            failure, another_may_do = _failure(hop, exc)
+            if not another_may_do:
+                raise failure from None
             continue
         try:
             yield response
@@ -367,6 +397,26 @@ def _opened(hop: Hop, *, policy: FetchPolicy, deadline: float) -> Iterator[reque
             adapter.close()
         return
     raise failure or FetchError("fetch_failed", f"Could not connect to {hop.url}.")
+
+
+def _failure(hop: Hop, exc: requests.exceptions.RequestException) -> tuple[FetchError, bool]:
+    """The error for a request that failed before its response, and whether another address may do.
+
+    Only failures to reach the address (refused, reset, unreachable, no answer to connect) are
+    worth another address; a broken TLS handshake or an answer that is not HTTP is the server's.
+    """
+    if isinstance(exc, requests.exceptions.SSLError):
+        return FetchError("fetch_failed", f"{hop.url}: the secure connection failed ({_short(exc)})."), False
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return _timeout(hop.url), True
+    malformed = _malformed_answer(exc)
+    if malformed:  # it connected and answered, in something that is not HTTP
+        detail = (
+            f"{hop.url} answered with something that is not valid HTTP ({malformed}): check "
+            "the link, or download the file and upload it instead."
+        )
+        return FetchError("fetch_failed", detail), False
+    return FetchError("fetch_failed", f"Could not connect to {hop.url} ({_short(exc)})."), True
 
 
 def _check_response(response: requests.Response, *, url: str, max_bytes: int) -> None:
@@ -430,15 +480,17 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
             pending.append(current.__cause__)
 
 
-def _read_capped(response: requests.Response, *, url: str, max_bytes: int, deadline: float) -> bytes:
+def _read_capped(response: requests.Response, *, url: str, max_bytes: int, watch: Deadline) -> bytes:
     """Read the body under the byte cap and the deadline, whatever Content-Length said."""
     raw = response.raw
     body = bytearray()
     try:
         while True:
-            _set_read_timeout(raw, _remaining(deadline, url))
+            _set_read_timeout(raw, _remaining(watch, url))
             chunk = raw.read1(_CHUNK_BYTES, decode_content=False)  # returns as soon as bytes arrive
             if not chunk:
+                if watch.expired:  # the end came from the deadline's shutdown, not the server
+                    raise _timeout(url)
                 return bytes(body)
             body += chunk
             if len(body) > max_bytes:
@@ -448,6 +500,8 @@ def _read_capped(response: requests.Response, *, url: str, max_bytes: int, deadl
     except (TimeoutError, urllib3.exceptions.TimeoutError):
         raise _timeout(url) from None
     except (OSError, urllib3.exceptions.HTTPError) as exc:
+        if watch.expired:
+            raise _timeout(url) from None
         raise FetchError("fetch_failed", f"The download of {url} broke off ({_short(exc)}).") from None
 
 
@@ -459,8 +513,8 @@ def _set_read_timeout(raw: urllib3.BaseHTTPResponse, seconds: float) -> None:
         sock.settimeout(max(seconds, 0.001))
 
 
-def _remaining(deadline: float, url: str) -> float:
-    remaining = deadline - time.monotonic()
+def _remaining(watch: Deadline, url: str) -> float:
+    remaining = watch.remaining()
     if remaining <= 0:
         raise _timeout(url)
     return remaining

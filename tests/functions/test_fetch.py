@@ -463,6 +463,65 @@ def test_the_deadline_holds_against_a_server_that_trickles(audio_server) -> None
     assert time.monotonic() - started < 3  # the server would trickle for 10 s
 
 
+def drip(audio_server, path: str, head: bytes, *, every_s: float = 0.05) -> str:
+    """A route that sends ``head`` one byte at a time: each read is quick, the whole takes forever."""
+
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        for byte in head:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            if audio_server.stop.wait(every_s):
+                return
+
+    audio_server.routes[path] = route
+    return audio_server.url(path)
+
+
+DRIPPED_HEADERS = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\n" + b"X-Pad: " + b"p" * 400 + b"\r\n\r\nRIFF"
+)
+
+
+def test_the_deadline_holds_against_a_server_that_drips_its_headers(audio_server) -> None:
+    url = drip(audio_server, "/drip", DRIPPED_HEADERS)  # 23 s of headers at 20 bytes a second
+    started = time.monotonic()
+    error = fetch_error(url, seconds=0.6)
+    elapsed = time.monotonic() - started
+    assert error.code == "fetch_timeout" and error.status_code == 504
+    assert elapsed < 1.5, elapsed
+
+
+def test_the_deadline_holds_across_redirects(audio_server) -> None:
+    # A quick redirect, then a hop that drips: the deadline set at the start still holds.
+    drip(audio_server, "/drip", DRIPPED_HEADERS)
+    url = redirect(audio_server, "/go", "/drip")
+    started = time.monotonic()
+    assert fetch_error(url, seconds=0.6).code == "fetch_timeout"
+    assert time.monotonic() - started < 1.5
+    assert [path for path, _ in audio_server.requests] == ["/go", "/drip"]
+
+
+def test_the_deadline_shuts_a_watched_socket_and_lets_it_go() -> None:
+    import socket
+
+    from functions.deadline import Deadline
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        started = time.monotonic()
+        with Deadline(time.monotonic() + 0.3) as deadline:
+            deadline.watch(ours)
+            assert not deadline.expired
+            ours.settimeout(5)
+            assert ours.recv(1) == b""  # woken by the shutdown, not by the 5 s timeout
+            assert deadline.expired and deadline.remaining() == 0
+        assert 0.25 < time.monotonic() - started < 2
+        late = Deadline(time.monotonic() - 1)
+        with late:
+            late.watch(theirs)  # already past: shut at once
+            assert theirs.recv(1) == b""
+
+
 def test_one_deadline_covers_all_urls(audio_server) -> None:
     def slow(handler: BaseHTTPRequestHandler) -> None:
         audio_server.stop.wait(0.4)
