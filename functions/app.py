@@ -12,6 +12,7 @@ from functions import errors
 from functions.cors import JSONCORSMiddleware
 from functions.routes import analyze, meta, remix
 from functions.settings import Settings
+from functions.workers import Workers
 
 #: Response headers a page on another origin may read (the file name, the seed, the length).
 EXPOSED_HEADERS = ["Content-Disposition", "X-Remix-Seed", "X-Remix-Duration"]
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Re-sequence a song beat by beat into a new arrangement that keeps the groove.",
     )
     app.state.settings = settings
+    app.state.workers = Workers.new()
     app.include_router(remix.router)
     app.include_router(analyze.router)
     app.include_router(meta.router)

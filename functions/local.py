@@ -50,8 +50,10 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the local server until interrupted, after printing the address to open."""
     import uvicorn  # lazy: only the local server needs it
 
+    from functions.server import server_options
+
     app = create_local_app()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     url = f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
     print(f"MusicRemixer: open {url} (API docs at {url}api/docs). Press Ctrl+C to stop.", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", **server_options())
