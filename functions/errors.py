@@ -29,6 +29,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "too_many_inputs": 422,  # more than MAX_INPUTS
     "unsupported_format": 422,  # format is not one of wav, flac, ogg, mp3
     "unsupported_media_type": 415,  # the body is neither JSON nor multipart/form-data
+    "invalid_event": 400,  # (Lambda) the event is not an HTTP request Mangum can read
     "request_too_large": 413,  # the body is larger than the inputs it may carry
     "cors_refused": 400,  # a browser's preflight from an origin (or with a method) not allowed
     # URLs and what they return.
