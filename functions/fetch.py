@@ -176,7 +176,8 @@ def check_url(url: str, *, policy: FetchPolicy) -> Hop:
                 raise FetchError(
                     "url_refused",
                     f"{url} is refused: {named} a {why} address. Only public addresses can be fetched; "
-                    "upload the file instead.",
+                    "upload the file instead, or, to fetch from your own machine or network with the "
+                    "local server, start it with MUSICREMIXER_ALLOW_PRIVATE_URLS=1.",
                 )
     return Hop(url=normalized, scheme=scheme, host=host, netloc=netloc, port=port, addresses=tuple(addresses))
 

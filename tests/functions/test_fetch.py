@@ -142,6 +142,7 @@ def test_ip_literals_that_are_not_public_are_refused_without_dns_or_connection(
     error = fetch_error(url, allow_private=False)
     assert error.code == "url_refused" and error.status_code == 400
     assert "Only public addresses" in error.detail
+    assert "start it with MUSICREMIXER_ALLOW_PRIVATE_URLS=1" in error.detail  # how a local user gets there
     assert network_guard.lookups == [] and network_guard.refused == []
 
 
