@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 
 from functions import errors
 from functions.cors import JSONCORSMiddleware
-from functions.routes import analyze, meta, remix
+from functions.routes import analyze, docs, meta, remix
 from functions.settings import Settings
 from functions.workers import Workers
 
@@ -25,12 +25,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="MusicRemixer",
         version=_version(),
         description="Re-sequence a song beat by beat into a new arrangement that keeps the groove.",
+        docs_url=None,  # routes/docs.py serves Swagger UI from the installed package, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.workers = Workers.new()
     app.include_router(remix.router)
     app.include_router(analyze.router)
     app.include_router(meta.router)
+    app.include_router(docs.router)
     app.add_exception_handler(errors.ApiError, errors.handle_api_error)
     app.add_exception_handler(RequestValidationError, errors.handle_validation_error)
     app.add_exception_handler(HTTPException, errors.handle_http_exception)

@@ -165,9 +165,12 @@ async def handle_http_exception(request: Request, exc: Exception) -> JSONRespons
             status_code=exc.status_code,
             headers=exc.headers,
         )
+    allowed = next((value for name, value in (exc.headers or {}).items() if name.lower() == "allow"), "")
     detail = {
-        "not_found": f"There is no {request.url.path}: see /docs for the endpoints.",
-        "method_not_allowed": f"{request.method} is not allowed on {request.url.path}.",
+        "not_found": f"There is no {request.url.path}: see {request.scope.get('root_path', '')}/docs for the "
+        "endpoints.",
+        "method_not_allowed": f"{request.method} is not allowed on {request.url.path}"
+        + (f": use {allowed}." if allowed else "."),
     }.get(code, str(exc.detail))
     return error_response(code, detail, headers=exc.headers)
 

@@ -31,6 +31,18 @@ def test_the_openapi_document_describes_both_body_types_and_the_audio(client) ->
     assert client.get("/docs").status_code == 200
 
 
+def test_the_docs_page_loads_swagger_ui_from_the_function_itself(client) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "cdn" not in page.text.lower() and "https://" not in page.text
+    for asset, kind in (("swagger-ui-bundle.js", "javascript"), ("swagger-ui.css", "css")):
+        assert f'"docs/assets/{asset}"' in page.text  # relative: it works under /api/ and behind Netlify
+        response = client.get(f"/docs/assets/{asset}")
+        assert response.status_code == 200 and kind in response.headers["content-type"]
+        assert len(response.content) > 100_000
+    assert "url: 'openapi.json'" in page.text
+    assert_error(client.get("/docs/assets/swagger-ui.js.map"), 404, "not_found")
+
+
 def test_routing_errors_are_json_too(client) -> None:
     assert_error(client.get("/nowhere"), 404, "not_found")
     response = client.get("/remix")
