@@ -1,6 +1,6 @@
 """Fetch a song from a URL without letting the URL reach anything it should not.
 
-The rules (DESIGN.md §3: on Lambda the credentials are environment variables and the runtime API
+The rules (docs/ARCHITECTURE.md §5: on Lambda the credentials are environment variables and the runtime API
 listens on 127.0.0.1):
 
 - only ``http`` and ``https``, no credentials in the URL;

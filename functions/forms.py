@@ -1,8 +1,8 @@
 """Read a ``multipart/form-data`` body into memory, under byte and count caps, without temp files.
 
-Starlette's form parser spools file parts over 1 MB to temporary files (DESIGN.md §5: no temp files)
-and caps file parts only by count; this reader keeps every part in memory and stops as soon as a cap
-is passed, before the rest of the body is read.
+Starlette's form parser spools file parts over 1 MB to temporary files (docs/ARCHITECTURE.md §8:
+no temp files) and caps file parts only by count; this reader keeps every part in memory and stops as
+soon as a cap is passed, before the rest of the body is read.
 """
 
 from __future__ import annotations

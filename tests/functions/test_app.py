@@ -118,7 +118,7 @@ def test_other_origins_get_no_cors_grant(make_client) -> None:
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings()))
 
-# The remote-URL errors (502 fetch_failed, 504 fetch_timeout) are 5xx by design (DESIGN.md §2); any
+# The remote-URL errors (502 fetch_failed, 504 fetch_timeout) are 5xx by design (docs/ARCHITECTURE.md §4); any
 # other 5xx, and any error that is not our JSON shape, is a failure.
 _UPSTREAM_CODES = {502: {"fetch_failed", "too_many_redirects"}, 504: {"fetch_timeout"}}
 

@@ -293,7 +293,7 @@ def test_get_endpoints_answer_text_json(path) -> None:
 
 
 def test_importing_the_handler_does_not_import_the_engine() -> None:
-    # A cold start is an import-graph problem (DESIGN.md §3): the engine loads on the first remix.
+    # A cold start is an import-graph problem (docs/ARCHITECTURE.md §5): the engine loads on the first remix.
     code = (
         "import sys, threading, functions.handler; "
         "heavy = ('numpy', 'musicremixer', 'soundfile', 'scipy', 'requests', 'sklearn'); "
