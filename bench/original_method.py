@@ -5,7 +5,7 @@ team's reference copy (``../shared/baseline/original_pipeline.py``) is next to t
 ``bench.run`` calls that; on any other machine it calls this module, which does the same work with the
 same parameters, so the benchmark runs anywhere the dev requirements are installed.
 
-The method (DESIGN.md §4 and the original backend's parameters):
+The method (docs/ARCHITECTURE.md §7 and the original backend's parameters):
 
 1. ``librosa.load`` at 48 kHz, folded to mono.
 2. ``librosa.beat.beat_track`` with ``tightness=10, start_bpm=30`` (loose: beats drift).

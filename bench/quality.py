@@ -16,7 +16,7 @@ copy, so the pieces and the walk are known), and measures:
   in the source), the fraction whose cut-out point and landing point are both within 70 ms of a known
   beat and at the same position in the bar. A jump that keeps the bar keeps the groove.
 - **spectral cosine across each jump**: the cosine similarity of the mel magnitude spectra (40 bands,
-  Hann window) of the 50 ms of output before the jump and the 50 ms after. DESIGN.md §4: seams
+  Hann window) of the 50 ms of output before the jump and the 50 ms after. docs/ARCHITECTURE.md §7: seams
   listeners rejected measured about 0.6, accepted ones 0.75 or more. For scale, "natural" is the same
   figure measured in the source at the same cut-out points (what was there before the cut: a boundary
   on a drum hit is never a perfect match), and "drop" the median of natural minus seam, jump by jump.

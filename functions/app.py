@@ -6,12 +6,13 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
 
 from functions import errors
-from functions.routes import analyze, meta, remix
+from functions.cors import JSONCORSMiddleware
+from functions.routes import analyze, docs, meta, remix
 from functions.settings import Settings
+from functions.workers import Workers
 
 #: Response headers a page on another origin may read (the file name, the seed, the length).
 EXPOSED_HEADERS = ["Content-Disposition", "X-Remix-Seed", "X-Remix-Duration"]
@@ -24,17 +25,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="MusicRemixer",
         version=_version(),
         description="Re-sequence a song beat by beat into a new arrangement that keeps the groove.",
+        docs_url=None,  # routes/docs.py serves Swagger UI from the installed package, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
+    app.state.workers = Workers.new()
     app.include_router(remix.router)
     app.include_router(analyze.router)
     app.include_router(meta.router)
+    app.include_router(docs.router)
     app.add_exception_handler(errors.ApiError, errors.handle_api_error)
     app.add_exception_handler(RequestValidationError, errors.handle_validation_error)
     app.add_exception_handler(HTTPException, errors.handle_http_exception)
     app.add_exception_handler(Exception, errors.handle_unexpected)
     app.add_middleware(
-        CORSMiddleware,
+        JSONCORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST"],
         allow_headers=["Content-Type", "Accept"],

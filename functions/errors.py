@@ -9,6 +9,7 @@ The handlers below are installed by :func:`functions.app.create_app`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
@@ -28,7 +29,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "too_many_inputs": 422,  # more than MAX_INPUTS
     "unsupported_format": 422,  # format is not one of wav, flac, ogg, mp3
     "unsupported_media_type": 415,  # the body is neither JSON nor multipart/form-data
+    "invalid_event": 400,  # (Lambda) the event is not an HTTP request Mangum can read
     "request_too_large": 413,  # the body is larger than the inputs it may carry
+    "cors_refused": 400,  # a browser's preflight from an origin (or with a method) not allowed
     # URLs and what they return.
     "invalid_url": 400,  # not http(s), credentials in it, no host
     "url_refused": 400,  # the host is not a public address
@@ -76,11 +79,15 @@ def from_library_error(exc: Exception) -> ApiError:
 
 
 def from_validation_error(
-    exc: ValidationError | RequestValidationError, *, fields: tuple[str, ...]
+    exc: ValidationError | RequestValidationError,
+    *,
+    fields: tuple[str, ...],
+    allowed: Mapping[str, str] | None = None,
 ) -> ApiError:
     """Turn pydantic's errors into one sentence per problem, with the most specific code.
 
-    ``fields`` are the request's field names, listed when an unknown one was sent.
+    ``fields`` are the request's field names, listed when an unknown one was sent. ``allowed``
+    says in words what each option accepts: a refusal names the value sent and what is allowed.
     """
     problems: list[str] = []
     code = "invalid_request"
@@ -100,12 +107,31 @@ def from_validation_error(
             problems.append("'urls' is empty: give at least one URL")
         elif kind in ("model_type", "model_attributes_type", "dict_type"):
             problems.append('the body must be a JSON object such as {"urls": ["https://…/song.wav"]}')
+        elif len(loc) == 1 and allowed and name in allowed and "input" in error:
+            reason = str(error.get("msg", "")).removeprefix("Value error, ") if kind == "value_error" else ""
+            because = f" ({reason})" if reason else ""
+            shown = shown_value(error["input"])
+            problems.append(f"{name}={shown} is not allowed{because}: use {allowed[name]}")
         else:
             where = ".".join(str(part) for part in loc)
             problems.append(
                 f"{where}: {error.get('msg', 'invalid value')}" if where else error.get("msg", "")
             )
     return ApiError(code, "; ".join(problems) + "." if problems else "The request is not valid.")
+
+
+def shown_value(value: Any, *, number: bool = False) -> str:
+    """A value as a message quotes it: short ones whole, a 5,000-digit number by its length.
+
+    Strings are quoted unless ``number`` says the text is a number's (as JSON spelled it).
+    """
+    text = str(value).lower() if number or not isinstance(value, str) else repr(value)
+    if len(text) <= 24:
+        return text
+    digits = sum(c.isdigit() for c in text)
+    if number or digits == len(text.strip("'-+")):
+        return f"{text[:10]}… (a number of {digits:,} digits)"
+    return f"{text[:20]}… ({len(text):,} characters)"
 
 
 def _ctx_list(error: Any) -> str:
@@ -139,9 +165,12 @@ async def handle_http_exception(request: Request, exc: Exception) -> JSONRespons
             status_code=exc.status_code,
             headers=exc.headers,
         )
+    allowed = next((value for name, value in (exc.headers or {}).items() if name.lower() == "allow"), "")
     detail = {
-        "not_found": f"There is no {request.url.path}: see /docs for the endpoints.",
-        "method_not_allowed": f"{request.method} is not allowed on {request.url.path}.",
+        "not_found": f"There is no {request.url.path}: see {request.scope.get('root_path', '')}/docs for the "
+        "endpoints.",
+        "method_not_allowed": f"{request.method} is not allowed on {request.url.path}"
+        + (f": use {allowed}." if allowed else "."),
     }.get(code, str(exc.detail))
     return error_response(code, detail, headers=exc.headers)
 

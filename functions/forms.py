@@ -1,8 +1,8 @@
 """Read a ``multipart/form-data`` body into memory, under byte and count caps, without temp files.
 
-Starlette's form parser spools file parts over 1 MB to temporary files (DESIGN.md §5: no temp files)
-and caps file parts only by count; this reader keeps every part in memory and stops as soon as a cap
-is passed, before the rest of the body is read.
+Starlette's form parser spools file parts over 1 MB to temporary files (docs/ARCHITECTURE.md §8:
+no temp files) and caps file parts only by count; this reader keeps every part in memory and stops as
+soon as a cap is passed, before the rest of the body is read.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class _Reader:
                     f"unknown file field '{part.name}': send each song as a '{self._file_field}' part.",
                 )
             self._files_seen += 1
-            if self._files_seen >= self._max_files:
+            if self._files_seen > self._max_files:
                 raise ApiError(
                     "too_many_inputs", f"More than {self._max_files} files: send at most {self._max_files}."
                 )

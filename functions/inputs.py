@@ -7,16 +7,25 @@ is async and capped; fetching URLs blocks and runs in the route's worker thread 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from fastapi import Request
 from pydantic import ValidationError
 
-from functions.errors import ApiError, from_validation_error
+from functions.errors import ApiError, from_validation_error, shown_value
 from functions.forms import UploadedFile, read_multipart
 from functions.media import media_type_of, non_audio_reason
-from functions.models import FORM_FIELDS, JSON_FIELDS, RemixForm, RemixJSON, RemixOptions
+from functions.models import (
+    ALLOWED_VALUES,
+    FORM_FIELDS,
+    JSON_FIELDS,
+    MAX_URL_CHARS,
+    RemixForm,
+    RemixJSON,
+    RemixOptions,
+)
 from functions.settings import Settings
 
 MAX_JSON_BYTES = 64 * 1024
@@ -87,11 +96,14 @@ def _parse_json(body: bytes, settings: Settings) -> RemixInputs:
         model = RemixJSON.model_validate_json(body)
     except ValidationError as exc:
         if any(error["type"] == "json_invalid" for error in exc.errors()):
+            huge = _huge_number(body)
+            if huge:  # valid JSON, but a number too long for the parser: say which, and what's allowed
+                raise ApiError("invalid_request", huge) from None
             raise ApiError(
                 "invalid_json",
                 'The body is not valid JSON: send an object like {"urls": ["https://…/song.wav"]}.',
             ) from None
-        raise from_validation_error(exc, fields=JSON_FIELDS) from None
+        raise from_validation_error(exc, fields=JSON_FIELDS, allowed=ALLOWED_VALUES) from None
     if len(model.urls) > settings.max_inputs:
         raise ApiError(
             "too_many_inputs",
@@ -108,6 +120,11 @@ def _parse_form(items: list[tuple[str, str | UploadedFile]], *, max_inputs: int)
         if isinstance(value, UploadedFile):
             songs.append(value)
         elif name == "urls":
+            if len(value.strip()) > MAX_URL_CHARS:  # the same limit as a JSON body's
+                raise ApiError(
+                    "invalid_request",
+                    f"A URL is {len(value.strip())} characters long; the limit is {MAX_URL_CHARS}.",
+                )
             if value.strip():
                 songs.append(value.strip())
         elif name == "files":
@@ -121,7 +138,7 @@ def _parse_form(items: list[tuple[str, str | UploadedFile]], *, max_inputs: int)
     try:
         options = RemixForm.model_validate(fields)
     except ValidationError as exc:
-        raise from_validation_error(exc, fields=FORM_FIELDS) from None
+        raise from_validation_error(exc, fields=FORM_FIELDS, allowed=ALLOWED_VALUES) from None
     if not songs:
         raise ApiError("no_input", "No song was sent: send each song as a 'files' part of the form.")
     if len(songs) > max_inputs:
@@ -141,9 +158,40 @@ def _parse_form(items: list[tuple[str, str | UploadedFile]], *, max_inputs: int)
     return RemixInputs(options=RemixOptions.model_validate(options.model_dump()), songs=tuple(songs))
 
 
+class _Number(str):
+    """A JSON number kept as its text, so a 5,000-digit one can be named rather than converted."""
+
+
+def _huge_number(body: bytes) -> str | None:
+    """If ``body`` is valid JSON with a number too long to convert, a message naming the field."""
+    try:
+        data = json.loads(body, parse_int=_Number, parse_float=_Number, parse_constant=_Number)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    longest = max(
+        ((name, value) for name, value in data.items() if isinstance(value, _Number)),
+        key=lambda item: len(item[1]),
+        default=None,
+    )
+    if longest is None or len(longest[1]) < 100:
+        return None
+    name, value = longest
+    allowed = ALLOWED_VALUES.get(name)
+    use = f": use {allowed}" if allowed else ""
+    return f"{name}={shown_value(str(value), number=True)} is not allowed{use}."
+
+
 def _declared_length(request: Request) -> int | None:
-    value = request.headers.get("content-length", "").strip()
-    return int(value) if value.isdigit() else None
+    value = request.headers.get("content-length")
+    if value is None:
+        return None
+    if not (value.strip().isascii() and value.strip().isdigit()):  # "²".isdigit() is True
+        raise ApiError(
+            "invalid_request", f"'Content-Length: {value}' is not a number of bytes: send the body's length."
+        )
+    return int(value)
 
 
 async def _capped(

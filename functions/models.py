@@ -10,9 +10,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-# The library's FORMATS and MAX_DURATION, repeated so that importing the app does not import
-# numpy (cold start, DESIGN.md §3); tests/functions/test_models.py checks that they agree.
+# The library's FORMATS, MIN_DURATION and MAX_DURATION, repeated so that importing the app does not
+# import numpy (cold start, docs/ARCHITECTURE.md); tests/functions/test_models.py checks that they agree.
 FORMATS = ("wav", "flac", "ogg", "mp3")
+MIN_DURATION_S = 1.0
 MAX_DURATION_S = 3600.0
 MAX_URL_CHARS = 2048
 
@@ -26,8 +27,9 @@ class RemixOptions(BaseModel):
 
     duration: float | None = Field(
         default=None,
-        gt=0,
+        ge=MIN_DURATION_S,
         le=MAX_DURATION_S,
+        allow_inf_nan=False,
         description="Length of the remix in seconds; omit for the songs' total length.",
         examples=[60.0],
     )
@@ -40,7 +42,11 @@ class RemixOptions(BaseModel):
         examples=[7],
     )
     jumpiness: float = Field(
-        default=0.5, ge=0.0, le=1.0, description="How often the remix jumps; 0 plays the song as it is."
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description="How often the remix jumps; 0 plays the song as it is.",
     )
     keep_order: bool = Field(
         default=False,
@@ -85,6 +91,17 @@ class RemixForm(RemixOptions):
         if isinstance(value, str) and not value.strip():
             return cls.model_fields[info.field_name or ""].default
         return value
+
+
+#: What each option accepts, in the words of the error messages (a refusal says what is allowed).
+ALLOWED_VALUES = {
+    "duration": f"a number of seconds from {MIN_DURATION_S:g} to {MAX_DURATION_S:g} (or none, for the songs' "
+    "own length)",
+    "seed": "a whole number from 0 to 2**63 - 1",
+    "jumpiness": "a number from 0 to 1",
+    "keep_order": "true or false",
+    "format": "one of " + ", ".join(FORMATS),
+}
 
 
 JSON_FIELDS = ("urls", *RemixOptions.model_fields)

@@ -7,6 +7,7 @@ build apps with any settings side by side.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -19,11 +20,20 @@ PREFIX = "MUSICREMIXER_"
 #: Lambda's buffered response is 6 MB (6,291,456 bytes) and binary bodies travel base64-encoded
 #: (4/3 larger). 4.5 MB of audio is 6.0 MB as base64, leaving room for headers and the envelope.
 LAMBDA_BINARY_BYTES = 4_500_000
+#: Lambda's request is 6 MB too, and uploads arrive base64-encoded: about 4.4 MB of files.
+LAMBDA_UPLOAD_BYTES = 4_400_000
+#: A local server's response cap: a full-length WAV of the longest request the defaults accept
+#: (4 songs of 10 minutes, 48 kHz stereo 16-bit: 461 MB), as the original service returned it.
+LOCAL_RESPONSE_BYTES = 500_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Limits in force; every field is reported by ``GET /limits``.
+
+    The defaults are a local server's (``musicremixer serve``: the machine is the user's own);
+    :meth:`for_lambda` has the platform's payload limits, and ``serverless.yml`` sets every field
+    for the deployed function.
 
     max_inputs : int
         Most songs (URLs or uploaded files) in one request.
@@ -37,7 +47,8 @@ class Settings:
         bigger upload before sending it and suggests a URL instead.
     max_response_bytes : int
         Most bytes of encoded audio in a response. The JSON form of ``/remix`` carries the audio as
-        base64, and its whole body may be at most as large as this many bytes in base64.
+        base64, and its whole body may be at most as large as this many bytes in base64. Locally
+        500 MB (a full-length WAV); on Lambda 4.5 MB (:data:`LAMBDA_BINARY_BYTES`).
     fetch_timeout_s : float
         Overall deadline, in seconds, for fetching all of a request's URLs.
     allow_private_urls : bool
@@ -52,7 +63,7 @@ class Settings:
     max_input_bytes: int = 50_000_000
     max_input_seconds: float = 600.0
     max_upload_bytes: int = 200_000_000
-    max_response_bytes: int = LAMBDA_BINARY_BYTES
+    max_response_bytes: int = LOCAL_RESPONSE_BYTES
     fetch_timeout_s: float = 10.0
     allow_private_urls: bool = False
     cors_origins: tuple[str, ...] = ()
@@ -71,11 +82,17 @@ class Settings:
             raise ValueError(f"fetch_timeout_s={self.fetch_timeout_s!r}: must be in (0, 300] seconds.")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def for_lambda(cls) -> Settings:
+        """The defaults with Lambda's payload limits: 6 MB each way, binary as base64."""
+        return cls(max_response_bytes=LAMBDA_BINARY_BYTES, max_upload_bytes=LAMBDA_UPLOAD_BYTES)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, base: Settings | None = None) -> Settings:
         """Read ``MUSICREMIXER_<FIELD>`` variables (e.g. ``MUSICREMIXER_MAX_INPUTS=2``).
 
-        Unset or empty variables keep the defaults. A malformed value raises :class:`ValueError`
-        naming the variable: a misconfigured function should fail at start, not per request.
+        Unset or empty variables keep the values of ``base`` (default: the defaults). A malformed
+        value raises :class:`ValueError` naming the variable: a misconfigured function should fail
+        at start, not per request.
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -89,7 +106,7 @@ class Settings:
             except ValueError as exc:
                 raise ValueError(f"{name}={raw!r} is not valid: {exc}") from None
         try:
-            return cls(**values)
+            return dataclasses.replace(base, **values) if base is not None else cls(**values)
         except ValueError as exc:
             raise ValueError(f"{PREFIX}* settings are not valid: {exc}") from None
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from functions.errors import from_library_error
 from functions.inputs import RemixInputs, load_sources, read_remix_request
 from functions.responses import plan_response
 from functions.routes.openapi import ERROR_RESPONSES, request_body
 from functions.settings import Settings, get_settings
+from functions.workers import get_workers
 
 router = APIRouter(tags=["remix"])
 
@@ -29,13 +29,17 @@ router = APIRouter(tags=["remix"])
 async def post_analyze(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> Response:
     """Same inputs as ``/remix``; the plan ``remix`` would render for the same options and seed."""
     inputs = await read_remix_request(request, settings)
-    return await run_in_threadpool(_analyze, inputs, settings)
+    workers = get_workers(request)  # fetching and analyzing block: bounded pools of their own
+    loaded = (
+        await workers.fetch(load_sources, inputs, settings) if inputs.urls else load_sources(inputs, settings)
+    )
+    return await workers.remix(_analyze, inputs, loaded, settings)
 
 
-def _analyze(inputs: RemixInputs, settings: Settings) -> Response:
-    import musicremixer  # lazy: the engine's import is the cold start (DESIGN.md §3)
+def _analyze(inputs: RemixInputs, loaded: list[tuple[str, bytes]], settings: Settings) -> Response:
+    import musicremixer  # lazy: the engine's import is the cold start (docs/ARCHITECTURE.md)
 
-    sources = [musicremixer.SourceFile(name, data) for name, data in load_sources(inputs, settings)]
+    sources = [musicremixer.SourceFile(name, data) for name, data in loaded]
     options = inputs.options
     try:
         plan = musicremixer.plan_remix(

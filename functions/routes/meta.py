@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from functions.models import FORMATS, MAX_DURATION_S
+from functions.models import FORMATS, MAX_DURATION_S, MIN_DURATION_S
 from functions.settings import Settings, get_settings
 
 router = APIRouter(tags=["meta"])
@@ -24,6 +24,7 @@ _LIMITS = {
         "max_response_bytes": {"type": "integer"},
         "fetch_timeout_s": {"type": "number"},
         "formats": {"type": "array", "items": {"type": "string"}},
+        "min_duration_s": {"type": "number"},
         "max_duration_s": {"type": "number"},
     },
 }
@@ -44,4 +45,9 @@ def get_health() -> dict[str, str]:
 @router.get("/limits", summary="The limits in force", response_model=None, responses=_json(_LIMITS))
 def get_limits(settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
     """The limits, so clients can adapt: inputs, bytes, seconds, response bytes and formats."""
-    return {**settings.limits(), "formats": list(FORMATS), "max_duration_s": MAX_DURATION_S}
+    return {
+        **settings.limits(),
+        "formats": list(FORMATS),
+        "min_duration_s": MIN_DURATION_S,
+        "max_duration_s": MAX_DURATION_S,
+    }

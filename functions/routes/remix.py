@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from functions.errors import from_library_error
+from functions.errors import ApiError, from_library_error
 from functions.inputs import RemixInputs, load_sources, read_remix_request
 from functions.responses import build_response, check_estimate, probe_sources, wants_json
 from functions.routes.openapi import ERROR_RESPONSES, request_body
 from functions.settings import Settings, get_settings
+from functions.workers import get_workers
 
 router = APIRouter(tags=["remix"])
 
@@ -40,22 +40,33 @@ async def post_remix(request: Request, settings: Annotated[Settings, Depends(get
     """Remix the songs at ``urls`` (JSON) or the uploaded ``files`` (multipart) into one new arrangement."""
     inputs = await read_remix_request(request, settings)
     as_json = wants_json(request.headers.get("accept"))
-    # Fetching and remixing block: a worker thread each, so concurrent requests run side by side.
-    return await run_in_threadpool(_remix, inputs, settings, as_json)
-
-
-def _remix(inputs: RemixInputs, settings: Settings, as_json: bool) -> Response:
-    import musicremixer  # lazy: the engine's import is the cold start (DESIGN.md §3)
-
-    loaded = load_sources(inputs, settings)
-    options = inputs.options
-    check_estimate(
-        probe_sources(loaded) if options.format == "wav" else None,  # only a WAV's size is known ahead
-        fmt=options.format,
-        duration=options.duration,
-        max_response_bytes=settings.max_response_bytes,
-        as_json=as_json,
+    # Fetching and remixing block: worker threads, each kind in its own bounded pool.
+    workers = get_workers(request)
+    loaded = (
+        await workers.fetch(load_sources, inputs, settings) if inputs.urls else load_sources(inputs, settings)
     )
+    return await workers.remix(_remix, inputs, loaded, settings, as_json)
+
+
+def _remix(
+    inputs: RemixInputs, loaded: list[tuple[str, bytes]], settings: Settings, as_json: bool
+) -> Response:
+    import musicremixer  # lazy: the engine's import is the cold start (docs/ARCHITECTURE.md)
+
+    options = inputs.options
+    try:
+        check_estimate(
+            probe_sources(loaded) if options.format == "wav" else None,  # only a WAV's size is known ahead
+            fmt=options.format,
+            duration=options.duration,
+            max_response_bytes=settings.max_response_bytes,
+            as_json=as_json,
+        )
+    except ApiError:
+        # A silent, unreadable or too long input gets its own refusal first, not "ask for mp3" and
+        # then another. Screening decodes, so it runs only on this way out.
+        _screen(loaded, settings)
+        raise
     try:
         result = musicremixer.remix(
             [musicremixer.SourceFile(name, data) for name, data in loaded],
@@ -71,3 +82,15 @@ def _remix(inputs: RemixInputs, settings: Settings, as_json: bool) -> Response:
     return build_response(
         result, first_name=loaded[0][0], as_json=as_json, max_response_bytes=settings.max_response_bytes
     )
+
+
+def _screen(loaded: list[tuple[str, bytes]], settings: Settings) -> None:
+    """Raise the library's refusal of the first input it would refuse before analysis, if any."""
+    import musicremixer
+    from musicremixer.screen import screen_sources
+
+    try:
+        sources = [musicremixer.SourceFile(name, data) for name, data in loaded]
+        screen_sources(sources, max_input_seconds=settings.max_input_seconds)
+    except musicremixer.MusicRemixerError as exc:
+        raise from_library_error(exc) from None

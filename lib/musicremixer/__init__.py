@@ -14,7 +14,15 @@ from musicremixer.errors import (
     NotRemixableError,
     ParameterError,
 )
-from musicremixer.pipeline import FORMATS, MAX_DURATION, RemixResult, import_engine, plan_remix, remix
+from musicremixer.pipeline import (
+    FORMATS,
+    MAX_DURATION,
+    MIN_DURATION,
+    RemixResult,
+    import_engine,
+    plan_remix,
+    remix,
+)
 from musicremixer.types import SourceFile
 
 __version__ = "0.1.0"
@@ -22,6 +30,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FORMATS",
     "MAX_DURATION",
+    "MIN_DURATION",
     "DecodeError",
     "InputTooLongError",
     "MusicRemixerError",

@@ -1,8 +1,13 @@
-"""The command line: ``musicremixer remix`` and ``musicremixer serve``."""
+"""The command line: ``musicremixer remix``, and the commands other packages add.
+
+``musicremixer serve`` comes from the function package (``functions.command``), registered under
+the ``musicremixer.commands`` entry point group: the engine never imports the web layer.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import itertools
 import json
 import sys
@@ -30,11 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "remix":
         return _remix(args, parser)
-    if args.command == "serve":
-        from functions.local import serve
-
-        serve(host=args.host, port=args.port)
-        return 0
+    run = getattr(args, "run", None)  # a command a plug-in added (see _add_plugin_commands)
+    if run is not None:
+        return int(run(args) or 0)
     parser.print_help()
     return 2
 
@@ -88,10 +91,18 @@ def _parser() -> argparse.ArgumentParser:
     remix.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
     remix.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
-    serve = commands.add_parser("serve", help="run the local server: the page at / and the API at /api/")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    _add_plugin_commands(commands)
     return parser
+
+
+#: Entry point group of commands other packages add: each is ``register(commands)``, adding a
+#: subparser whose defaults set ``run`` (a function of the parsed args returning the exit code).
+COMMANDS_GROUP = "musicremixer.commands"
+
+
+def _add_plugin_commands(commands: argparse._SubParsersAction) -> None:
+    for entry in sorted(importlib.metadata.entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        entry.load()(commands)
 
 
 def _remix(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -16,6 +16,7 @@ from musicremixer.types import Analysis, Audio, JumpGraph, Plan, SourceFile
 
 FORMATS = ("wav", "flac", "ogg", "mp3")
 MAX_DURATION = 3600.0  # seconds of output; longer asks are refused, not truncated
+MIN_DURATION = 1.0  # seconds of output: a beat at 60 BPM; shorter holds no beat and only a fade
 STAGES = ("decode", "analyze", "graph", "walk", "render", "encode")  # as on_stage reports them
 
 StageCallback = Callable[[str], None]
@@ -66,8 +67,9 @@ def remix(
         Encoded audio (WAV, FLAC, OGG Vorbis/Opus, MP3) with display names. Several sources make
         one mix: each song remixed in its part, handed over to the next on a downbeat
         (:mod:`musicremixer.mix`); the output takes the first source's sample rate and channels.
-    duration : float > 0 or None
-        Length of the remix in seconds; ``None`` means the sources' total length.
+    duration : float in [MIN_DURATION, MAX_DURATION] or None
+        Length of the remix in seconds (1 to 3600); ``None`` means the sources' own length (for
+        several, each song once through).
     seed : int >= 0 or None
         Seed of the walk; ``None`` draws one (returned in the result).
     jumpiness : float in [0, 1]
@@ -187,10 +189,9 @@ def _analyze_and_walk(audios, names, duration, seed, jumpiness, keep_order, stag
 def _check_options(sources, duration, seed, jumpiness, format) -> None:
     if not sources:
         raise ParameterError("No input given: pass at least one audio file or URL.")
-    if duration is not None and not (0 < duration <= MAX_DURATION):
+    if duration is not None and not (MIN_DURATION <= duration <= MAX_DURATION):
         raise ParameterError(
-            f"duration={duration!r} is out of range: "
-            f"ask for more than 0 and at most {MAX_DURATION:g} seconds."
+            f"duration={duration!r} is out of range: ask for {MIN_DURATION:g} to {MAX_DURATION:g} seconds."
         )
     if seed is not None and not (0 <= seed < 2**63):
         raise ParameterError(f"seed={seed!r} is out of range: use a whole number from 0 to 2**63 - 1.")

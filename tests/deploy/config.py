@@ -14,7 +14,8 @@ from bench.cold_start import Instruction, parse_dockerfile
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: The HTTP API of DESIGN.md §2: each needs its own route in serverless.yml, not only the catch-all.
+#: The HTTP API (docs/ARCHITECTURE.md §4): each needs its own route in serverless.yml, not only the
+#: catch-all.
 API_ROUTES = {("POST", "/remix"), ("POST", "/analyze"), ("GET", "/health"), ("GET", "/limits")}
 
 #: The page's content security policy, directive by directive (netlify.toml must say exactly this).

@@ -7,6 +7,7 @@ it. These tests check the file itself, and that the replay understands every ins
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import shlex
 import tomllib
@@ -42,14 +43,16 @@ def test_every_instruction_is_replayed_by_the_cold_start_script():
     assert {i.op for i in dockerfile()} <= REPLAYED
 
 
-def test_cmd_names_the_mangum_handler():
+def test_cmd_names_the_handler_around_mangum():
     from mangum import Mangum
 
     (cmd,) = [parse_cmd(i.args) for i in dockerfile() if i.op == "CMD"]
     assert len(cmd) == 1, "the Lambda runtime takes one module.attribute"
     module, _, attr = cmd[0].rpartition(".")
     handler = getattr(importlib.import_module(module), attr)
-    assert isinstance(handler, Mangum)
+    # A function of (event, context) that checks the event, then hands it to the module's Mangum.
+    assert callable(handler) and list(inspect.signature(handler).parameters) == ["event", "context"]
+    assert isinstance(importlib.import_module(module).mangum, Mangum)
 
 
 def test_installs_the_pinned_requirements_then_the_package_without_deps():

@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import hypothesis
+import pytest
 import requests
 import schemathesis
 
@@ -28,6 +29,18 @@ def test_the_openapi_document_describes_both_body_types_and_the_audio(client) ->
     assert {"400", "413", "415", "422", "502", "504"} <= set(remix["responses"])
     assert set(document["paths"]) == {"/remix", "/analyze", "/health", "/limits"}
     assert client.get("/docs").status_code == 200
+
+
+def test_the_docs_page_loads_swagger_ui_from_the_function_itself(client) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "cdn" not in page.text.lower() and "https://" not in page.text
+    for asset, kind in (("swagger-ui-bundle.js", "javascript"), ("swagger-ui.css", "css")):
+        assert f'"docs/assets/{asset}"' in page.text  # relative: it works under /api/ and behind Netlify
+        response = client.get(f"/docs/assets/{asset}")
+        assert response.status_code == 200 and kind in response.headers["content-type"]
+        assert len(response.content) > 100_000
+    assert "url: 'openapi.json'" in page.text
+    assert_error(client.get("/docs/assets/swagger-ui.js.map"), 404, "not_found")
 
 
 def test_routing_errors_are_json_too(client) -> None:
@@ -62,6 +75,39 @@ def test_cors_lets_the_configured_page_read_the_remix_headers(make_client, fake_
     assert exposed == {h.lower() for h in EXPOSED_HEADERS} >= {"x-remix-seed", "x-remix-duration"}
 
 
+PAGE = "https://page.example"
+EVIL = {"origin": "https://evil.example"}
+
+
+@pytest.mark.parametrize(
+    ("origins", "headers", "phrases"),
+    [
+        ((), EVIL, ["pages at https://evil.example may not", "MUSICREMIXER_CORS_ORIGINS"]),
+        ((PAGE,), EVIL, [f"origins allowed: {PAGE}"]),
+        (
+            (PAGE,),
+            {"origin": PAGE, "access-control-request-method": "PUT"},
+            ["PUT is not allowed (use GET or POST)"],
+        ),
+        (
+            (PAGE,),
+            {"origin": PAGE, "access-control-request-headers": "x-token"},
+            ["headers x-token are not allowed"],
+        ),
+    ],
+)
+def test_a_refused_preflight_is_the_json_error(make_client, origins, headers, phrases) -> None:
+    client = make_client(cors_origins=origins)
+    response = client.options("/remix", headers={"access-control-request-method": "POST", **headers})
+    detail = assert_error(response, 400, "cors_refused")["detail"]
+    for phrase in phrases:
+        assert phrase in detail
+    # A refused origin gets no grant; an allowed one may read why its request was refused.
+    assert response.headers.get("access-control-allow-origin") == (
+        PAGE if headers["origin"] == PAGE else None
+    )
+
+
 def test_other_origins_get_no_cors_grant(make_client) -> None:
     for client in (make_client(), make_client(cors_origins=("https://page.example",))):
         response = client.get("/health", headers={"origin": "https://evil.example"})
@@ -72,7 +118,7 @@ def test_other_origins_get_no_cors_grant(make_client) -> None:
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings()))
 
-# The remote-URL errors (502 fetch_failed, 504 fetch_timeout) are 5xx by design (DESIGN.md §2); any
+# The remote-URL errors (502 fetch_failed, 504 fetch_timeout) are 5xx by design (docs/ARCHITECTURE.md §4); any
 # other 5xx, and any error that is not our JSON shape, is a failure.
 _UPSTREAM_CODES = {502: {"fetch_failed", "too_many_redirects"}, 504: {"fetch_timeout"}}
 

@@ -74,6 +74,7 @@ def test_the_network_guard_refuses_other_addresses(network_guard) -> None:
         "http://",
         "http:///song.mp3",
         "http://example.com:99999/song.mp3",
+        "http://example.com:0/song.mp3",
         "http://256.0.0.1/",
     ],
 )
@@ -81,6 +82,29 @@ def test_urls_of_the_wrong_form_are_refused_before_any_lookup(url: str, network_
     with pytest.raises(FetchError) as info:
         check_url(url, policy=policy(allow_private=False))
     assert info.value.code == "invalid_url" and info.value.status_code == 400
+    assert network_guard.lookups == [] and network_guard.refused == []
+
+
+MALFORMED = [
+    # (URL, what the message must say is wrong)
+    ("http://[::1/a.wav", "'[' or ']' without its pair"),
+    ("http://]/x", "'[' or ']' without its pair"),
+    ("http://[x]/", "the host in brackets is not an IP address"),
+    ("http://[::1]]/", "not a valid host or port"),
+    ("http://[::1]x/", "not a valid host or port"),
+    ("http://exa mple.com/", "invalid character ' '"),
+    ("http://a..b/", "has an empty label"),
+    ("http://" + "a" * 64 + ".com/", "at most 63 characters between dots"),
+    ("http://%zz/", "not a valid host or port"),
+]
+
+
+@pytest.mark.parametrize(("url", "problem"), MALFORMED)
+def test_a_malformed_url_says_what_is_wrong(url: str, problem: str, network_guard) -> None:
+    with pytest.raises(FetchError) as info:
+        fetch_urls([url], policy=policy(allow_private=False), timeout_s=5)
+    assert info.value.code == "invalid_url" and info.value.status_code == 400
+    assert info.value.detail.startswith(f"{url!r} is not a valid URL: ") and problem in info.value.detail
     assert network_guard.lookups == [] and network_guard.refused == []
 
 
@@ -118,6 +142,7 @@ def test_ip_literals_that_are_not_public_are_refused_without_dns_or_connection(
     error = fetch_error(url, allow_private=False)
     assert error.code == "url_refused" and error.status_code == 400
     assert "Only public addresses" in error.detail
+    assert "start it with MUSICREMIXER_ALLOW_PRIVATE_URLS=1" in error.detail  # how a local user gets there
     assert network_guard.lookups == [] and network_guard.refused == []
 
 
@@ -241,7 +266,21 @@ def test_every_redirect_hop_is_checked(
 
 def test_a_redirect_to_another_scheme_is_refused(audio_server) -> None:
     url = redirect(audio_server, "/go", "file:///etc/passwd")
-    assert fetch_error(url).code == "invalid_url"
+    error = fetch_error(url)
+    assert error.code == "invalid_url"
+    assert error.detail.startswith(f"{url} redirected to a URL that can't be fetched: 'file:///etc/passwd'")
+
+
+@pytest.mark.parametrize(("location", "problem"), MALFORMED)
+def test_a_redirect_to_a_malformed_url_says_what_is_wrong(
+    audio_server, network_guard, location: str, problem: str
+) -> None:
+    url = redirect(audio_server, "/go", location)
+    error = fetch_error(url, allow_private=True)
+    assert error.code == "invalid_url" and error.status_code == 400
+    assert error.detail.startswith(f"{url} redirected to ") and problem in error.detail
+    assert [path for path, _headers in audio_server.requests] == ["/go"]
+    assert network_guard.refused == []
 
 
 def test_redirect_loops_stop(audio_server) -> None:
@@ -284,6 +323,46 @@ def test_an_html_page_served_as_octet_stream_is_still_not_audio(audio_server) ->
 def test_audio_and_unlabelled_bodies_are_passed_on(audio_server, content_type: str) -> None:
     url = audio_server.serve("/song", SONG, content_type=content_type)
     assert fetch_url(url, policy=policy(), deadline=soon()).data == SONG
+
+
+def raw_answer(audio_server, path: str, head: bytes) -> str:
+    """A route that answers with ``head`` byte for byte (status line and headers), then hangs up."""
+
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(head + b"\r\n\r\nRIFF")
+        handler.close_connection = True
+
+    audio_server.routes[path] = route
+    return audio_server.url(path)
+
+
+@pytest.mark.parametrize(
+    ("length", "shown"),
+    [(b"\xb2", "²"), (b"-5", "-5"), (b"1e3", "1e3"), (b"0x10", "0x10"), (b"", ""), (b"\xd9\xa3", "Ù£")],
+)
+def test_an_unreadable_content_length_is_a_502_quoting_it(audio_server, length: bytes, shown: str) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: " + length
+    url = raw_answer(audio_server, "/len", head)
+    error = fetch_error(url)
+    assert error.code == "fetch_failed" and error.status_code == 502
+    assert f"sent 'Content-Length: {shown}', which is not a number of bytes" in error.detail
+
+
+@pytest.mark.parametrize(
+    ("head", "problem"),
+    [
+        (b"HTTP/1.1 abc OK", "its status line was 'HTTP/1.1 abc OK'"),
+        (b"hello there", "its status line was 'hello there'"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Length: 20", "multiple unmatching values"),
+        (b"HTTP/1.1 200 OK" + b"".join(b"\r\nX-%d: 1" % i for i in range(150)), "more than 100 headers"),
+        (b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000, "more than 65536 bytes"),
+    ],
+)  # fmt: skip
+def test_an_answer_that_is_not_http_is_a_502_saying_so(audio_server, head: bytes, problem: str) -> None:
+    error = fetch_error(raw_answer(audio_server, "/bad", head))
+    assert error.code == "fetch_failed" and error.status_code == 502
+    assert "answered with something that is not valid HTTP" in error.detail and problem in error.detail
+    assert "Could not connect" not in error.detail
 
 
 # --- the byte cap -----------------------------------------------------------------------------------
@@ -383,6 +462,65 @@ def test_the_deadline_holds_against_a_server_that_trickles(audio_server) -> None
     error = fetch_error(audio_server.url("/trickle"), seconds=0.6)
     assert error.code == "fetch_timeout"
     assert time.monotonic() - started < 3  # the server would trickle for 10 s
+
+
+def drip(audio_server, path: str, head: bytes, *, every_s: float = 0.05) -> str:
+    """A route that sends ``head`` one byte at a time: each read is quick, the whole takes forever."""
+
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        for byte in head:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            if audio_server.stop.wait(every_s):
+                return
+
+    audio_server.routes[path] = route
+    return audio_server.url(path)
+
+
+DRIPPED_HEADERS = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\n" + b"X-Pad: " + b"p" * 400 + b"\r\n\r\nRIFF"
+)
+
+
+def test_the_deadline_holds_against_a_server_that_drips_its_headers(audio_server) -> None:
+    url = drip(audio_server, "/drip", DRIPPED_HEADERS)  # 23 s of headers at 20 bytes a second
+    started = time.monotonic()
+    error = fetch_error(url, seconds=0.6)
+    elapsed = time.monotonic() - started
+    assert error.code == "fetch_timeout" and error.status_code == 504
+    assert elapsed < 1.5, elapsed
+
+
+def test_the_deadline_holds_across_redirects(audio_server) -> None:
+    # A quick redirect, then a hop that drips: the deadline set at the start still holds.
+    drip(audio_server, "/drip", DRIPPED_HEADERS)
+    url = redirect(audio_server, "/go", "/drip")
+    started = time.monotonic()
+    assert fetch_error(url, seconds=0.6).code == "fetch_timeout"
+    assert time.monotonic() - started < 1.5
+    assert [path for path, _ in audio_server.requests] == ["/go", "/drip"]
+
+
+def test_the_deadline_shuts_a_watched_socket_and_lets_it_go() -> None:
+    import socket
+
+    from functions.deadline import Deadline
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        started = time.monotonic()
+        with Deadline(time.monotonic() + 0.3) as deadline:
+            deadline.watch(ours)
+            assert not deadline.expired
+            ours.settimeout(5)
+            assert ours.recv(1) == b""  # woken by the shutdown, not by the 5 s timeout
+            assert deadline.expired and deadline.remaining() == 0
+        assert 0.25 < time.monotonic() - started < 2
+        late = Deadline(time.monotonic() - 1)
+        with late:
+            late.watch(theirs)  # already past: shut at once
+            assert theirs.recv(1) == b""
 
 
 def test_one_deadline_covers_all_urls(audio_server) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
-from functions.handler import handler
+from functions.handler import handler, mangum
 from functions.local import create_local_app
 from tests.functions.conftest import multipart_body, start_uvicorn, stop_uvicorn
 
@@ -158,8 +158,65 @@ def local_remix(short_song: bytes) -> bytes:
 
 
 def test_the_handler_keeps_mangums_text_types_and_skips_lifespan() -> None:
-    assert handler.config["text_mime_types"] == DEFAULT_TEXT_MIME_TYPES
-    assert handler.lifespan == "off"
+    assert mangum.config["text_mime_types"] == DEFAULT_TEXT_MIME_TYPES
+    assert mangum.lifespan == "off"
+
+
+def test_without_settings_the_function_keeps_to_lambdas_payload_limits(monkeypatch) -> None:
+    # serverless.yml sets every limit; a deployment that sets none still fits Lambda's 6 MB.
+    limits = json.loads(handler(v2_event("GET", "/limits", headers={}, body=None), CONTEXT)["body"])
+    assert limits["max_response_bytes"] == 4_500_000 and limits["max_upload_bytes"] == 4_400_000
+
+
+def _without(event: dict[str, Any], *path: str) -> dict[str, Any]:
+    inner = event
+    for key in path[:-1]:
+        inner = inner[key]
+    del inner[path[-1]]
+    return event
+
+
+def _with(event: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {**event, **fields}
+
+
+GET_HEALTH = v2_event("GET", "/health", headers={}, body=None)
+MALFORMED_EVENTS = [
+    # (event, a phrase of the detail)
+    (None, "is NoneType, not a request object"),
+    ([GET_HEALTH], "is list, not a request object"),
+    ("GET /health", "is str, not a request object"),
+    ({}, "not an API Gateway, function URL or load balancer request"),
+    ({"hello": "world"}, "(its keys: hello)"),
+    (_with(GET_HEALTH, body="not base64!", isBase64Encoded=True), "marked isBase64Encoded but is not base64"),
+    (_with(rest_v1_event("POST", "/remix", headers=JSON, body=None), body="@@@=", isBase64Encoded=True),
+     "not base64"),
+    (_without(v2_event("GET", "/", headers={}, body=None), "requestContext", "http"), "no 'http' field"),
+    (_without(rest_v1_event("GET", "/health", headers={}, body=None), "httpMethod"), "no 'httpMethod' field"),
+    (_with(GET_HEALTH, requestContext=None), "not an API Gateway"),
+    (_with(GET_HEALTH, headers=None), "a field has the wrong type"),
+    (_with(GET_HEALTH, headers=["host"]), "a field has the wrong type"),
+    (_with(GET_HEALTH, rawQueryString=5), "a field has the wrong type"),
+    (_with(GET_HEALTH, body=5), "a field has the wrong type"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("event", "phrase"), MALFORMED_EVENTS)
+def test_a_malformed_event_is_a_json_400(event, phrase) -> None:
+    response = handler(event, CONTEXT)
+    assert response["statusCode"] == 400 and response["isBase64Encoded"] is False
+    assert response["headers"]["content-type"] == "application/json"
+    body = json.loads(response["body"])
+    assert body["code"] == "invalid_event" and phrase in body["detail"], body["detail"]
+    assert "HTTP API" in body["detail"]
+
+
+def test_an_unreadable_content_length_in_an_event_is_refused_not_a_500() -> None:
+    event = v2_event("POST", "/remix", headers={"content-type": "application/json", "content-length": "²"},
+                     body='{"urls": ["https://example.com/a.wav"]}')  # fmt: skip
+    response = handler(event, CONTEXT)
+    assert response["statusCode"] == 422
+    assert "is not a number of bytes" in json.loads(response["body"])["detail"]
 
 
 def test_rest_api_multipart_upload_returns_base64_audio(short_song, local_remix) -> None:
@@ -236,7 +293,7 @@ def test_get_endpoints_answer_text_json(path) -> None:
 
 
 def test_importing_the_handler_does_not_import_the_engine() -> None:
-    # A cold start is an import-graph problem (DESIGN.md §3): the engine loads on the first remix.
+    # A cold start is an import-graph problem (docs/ARCHITECTURE.md §5): the engine loads on the first remix.
     code = (
         "import sys, threading, functions.handler; "
         "heavy = ('numpy', 'musicremixer', 'soundfile', 'scipy', 'requests', 'sklearn'); "

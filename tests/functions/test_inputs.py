@@ -57,6 +57,10 @@ JSON_CASES = [
     ({"urls": ["http://127.0.0.1:9001/x"]}, 400, "url_refused", "loopback"),
     ({"urls": ["http://169.254.169.254/latest/meta-data/"]}, 400, "url_refused", "link-local"),
     ({"urls": ["https://example.com/" + "a" * 3000]}, 422, "invalid_request", "limit is 2048"),
+    ({"urls": ["http://[::1/a.wav"]}, 400, "invalid_url", "'[' or ']' without its pair"),
+    ({"urls": ["http://]/x"]}, 400, "invalid_url", "'[' or ']' without its pair"),
+    ({"urls": ["http://[x]/"]}, 400, "invalid_url", "the host in brackets is not an IP address"),
+    ({"urls": [URL, "http://[::1/b.wav"]}, 400, "invalid_url", "http://[::1/b.wav"),
 ]
 
 
@@ -88,6 +92,32 @@ def test_bad_json_requests(client, fake_library, network_guard, path, body, stat
 def test_bad_bodies(client, fake_library, content, headers, status, code) -> None:
     assert_error(client.post("/remix", content=content, headers=headers), status, code)
     assert fake_library.calls == []
+
+
+SECONDS = "use a number of seconds from 1 to 3600"
+SEED = "use a whole number from 0 to 2**63 - 1"
+DIGITS = "(a number of 5,000 digits) is not allowed"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "detail"),
+    [
+        ("duration", b"NaN", f"duration=nan is not allowed: {SECONDS}"),
+        ("duration", b"Infinity", f"duration=inf is not allowed: {SECONDS}"),
+        ("jumpiness", b"NaN", "jumpiness=nan is not allowed: use a number from 0 to 1"),
+        ("duration", b"1e-9", f"duration=1e-09 is not allowed: {SECONDS}"),
+        ("duration", b"0.5", f"duration=0.5 is not allowed: {SECONDS}"),
+        ("duration", b"9" * 5000, f"duration=9999999999… {DIGITS}: {SECONDS}"),
+        ("seed", b"-" + b"9" * 5000, f"seed=-999999999… {DIGITS}: {SEED}"),
+        ("seed", b"1e20", f"seed=1e+20 is not allowed: {SEED}"),
+        ("seed", b'"' + b"7" * 300 + b'"', "seed='777777777… (a number of 300 digits) is not allowed"),
+    ],
+)
+def test_a_refused_value_is_named_with_what_is_allowed(client, fake_library, field, value, detail) -> None:
+    body = b'{"urls": ["%s"], "%s": %s}' % (URL.encode(), field.encode(), value)
+    response = client.post("/remix", content=body, headers={"content-type": "application/json"})
+    assert detail in assert_error(response, 422, "invalid_request")["detail"]
+    assert "not valid JSON" not in response.json()["detail"]
 
 
 def test_a_json_body_over_its_cap_is_refused(client, fake_library) -> None:

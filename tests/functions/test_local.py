@@ -35,8 +35,38 @@ def test_the_page_is_at_the_root_and_the_api_under_api(page_dir) -> None:
     assert client.get("/api/limits").json()["max_inputs"] == 2
     assert client.get("/api/docs").status_code == 200
     assert client.get("/api/openapi.json").status_code == 200
-    assert client.get("/health").status_code == 404  # the API lives under /api only
     assert client.get("/api/nowhere").json()["code"] == "not_found"
+
+
+def test_the_api_answers_at_the_root_too(page_dir, fake_library) -> None:
+    # The original service's clients POST /remix; the deployed function answers there too.
+    client = TestClient(create_local_app(Settings(max_inputs=2), frontend=page_dir))
+    files = [("files", ("a.wav", b"RIFF\x24\x00\x00\x00WAVEfmt ", "audio/wav"))]
+    assert client.post("/remix", files=files).status_code == 200
+    assert client.post("/api/remix", files=files).status_code == 200
+    assert client.get("/health").json()["status"] == "ok"
+    assert client.get("/limits").json()["max_inputs"] == 2
+    assert client.get("/docs").status_code == 200 and client.get("/openapi.json").status_code == 200
+    wrong = client.get("/remix")
+    assert wrong.status_code == 405 and wrong.json()["detail"] == "GET is not allowed on /remix: use POST."
+    assert "Remixer page" in client.get("/").text  # the page is still the page
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/nowhere", 404),
+        ("POST", "/index.html", 405),
+        ("POST", "/song", 405),
+        ("PUT", "/js/app.js", 405),
+    ],
+)
+def test_what_is_neither_page_nor_api_says_where_they_are(page_dir, method, path, status) -> None:
+    response = TestClient(create_local_app(Settings(), frontend=page_dir)).request(method, path)
+    assert response.status_code == status and response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["code"] == ("not_found" if status == 404 else "method_not_allowed")
+    assert "the page is at /, the API at /api/ (and at /): see /api/docs" in body["detail"]
 
 
 def test_the_frontend_folder_can_be_moved(page_dir, monkeypatch) -> None:

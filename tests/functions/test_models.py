@@ -7,12 +7,21 @@ import json
 import pytest
 
 import musicremixer
-from functions.models import FORMATS, MAX_DURATION_S, RemixForm, RemixJSON, RemixOptions, multipart_schema
+from functions.models import (
+    FORMATS,
+    MAX_DURATION_S,
+    MIN_DURATION_S,
+    RemixForm,
+    RemixJSON,
+    RemixOptions,
+    multipart_schema,
+)
 
 
 def test_formats_and_duration_limit_match_the_library() -> None:
     assert tuple(musicremixer.FORMATS) == FORMATS
     assert MAX_DURATION_S == musicremixer.MAX_DURATION
+    assert MIN_DURATION_S == musicremixer.MIN_DURATION
     assert RemixJSON.model_json_schema()["properties"]["format"]["enum"] == list(FORMATS)
 
 

@@ -12,8 +12,18 @@ def test_defaults_are_safe() -> None:
     assert settings == Settings()
     assert settings.allow_private_urls is False
     assert settings.cors_origins == ()
-    assert settings.max_response_bytes == 4_500_000
     assert settings.fetch_timeout_s < 26  # Netlify's proxy gives up after 26 s
+
+
+def test_local_defaults_return_a_full_length_wav_and_lambdas_fit_its_payload() -> None:
+    local, on_lambda = Settings(), Settings.for_lambda()
+    longest_wav = local.max_inputs * local.max_input_seconds * 48_000 * 2 * 2  # 48 kHz stereo 16-bit
+    assert local.max_response_bytes >= longest_wav
+    assert (on_lambda.max_response_bytes, on_lambda.max_upload_bytes) == (4_500_000, 4_400_000)
+    # The environment still wins over either base, and unset variables keep the base's values.
+    read = Settings.from_env({"MUSICREMIXER_MAX_RESPONSE_BYTES": "1000"}, base=on_lambda)
+    assert read.max_response_bytes == 1000 and read.max_upload_bytes == 4_400_000
+    assert Settings.from_env({}, base=on_lambda) == on_lambda
 
 
 def test_every_setting_is_read_from_the_environment() -> None:

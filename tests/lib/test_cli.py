@@ -78,3 +78,31 @@ def test_help_explains_every_option() -> None:
         assert option in result.stdout
     top = subprocess.run([sys.executable, "-m", "musicremixer.cli", "--help"], capture_output=True, text=True)
     assert "remix" in top.stdout and "serve" in top.stdout
+
+
+def test_the_engine_imports_nothing_of_the_web_layer() -> None:
+    # The dependency runs one way: functions/ uses musicremixer, never the reverse.
+    import ast
+
+    lib = Path(__file__).resolve().parents[2] / "lib" / "musicremixer"
+    for module in lib.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            assert not any(n == "functions" or n.startswith("functions.") for n in names), module
+    code = "import sys, musicremixer.cli as c; c._parser(); print(any(m.split('.')[0] == 'functions' and "
+    code += "m not in ('functions', 'functions.command') for m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"  # only the light command module, not the app
+
+
+def test_serve_is_listed_and_says_how_to_fetch_from_this_machine() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "musicremixer.cli", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "--port" in result.stdout and "--host" in result.stdout
+    assert "MUSICREMIXER_ALLOW_PRIVATE_URLS=1" in result.stdout

@@ -131,8 +131,11 @@ def test_too_long_input_is_refused(song_wav) -> None:
     "options",
     [
         {"duration": 0},
+        {"duration": 1e-9},
+        {"duration": 0.999},  # under MIN_DURATION: a remix holds at least a second
         {"duration": -5},
         {"duration": 1e9},
+        {"duration": 3600.001},  # over MAX_DURATION
         {"jumpiness": 1.5},
         {"seed": -1},
         {"format": "aiff"},
@@ -142,6 +145,15 @@ def test_bad_options_are_refused_before_any_work(options: dict) -> None:
     with pytest.raises(ParameterError) as raised:
         remix([SourceFile("x.wav", b"not even audio")], **options)
     assert str(next(iter(options.values()))) in str(raised.value) or "format" in str(raised.value)
+
+
+def test_durations_at_the_limits_are_accepted(song_wav) -> None:
+    from musicremixer import MAX_DURATION, MIN_DURATION
+
+    assert (MIN_DURATION, MAX_DURATION) == (1.0, 3600.0)
+    plan = plan_remix([song_wav], seed=1, duration=MIN_DURATION)
+    assert plan["duration"] == pytest.approx(MIN_DURATION, abs=0.05)
+    assert plan_remix([song_wav], seed=1, duration=MAX_DURATION)["duration"] > 3000
 
 
 def test_no_inputs_is_a_parameter_error() -> None:

@@ -208,6 +208,38 @@ def test_a_wav_too_large_is_refused_before_rendering(make_client, short_song, mo
     assert rendered == []
 
 
+@pytest.mark.parametrize(
+    ("case", "status", "code", "phrase"),
+    [
+        ("silent", 422, "not_remixable", "quiet.wav is silent"),
+        ("too long", 413, "input_too_long", "the limit is 5.0 s"),
+        ("cut off", 415, "undecodable_audio", "cut.wav"),
+        ("too short", 422, "not_remixable", "a remix needs at least 6 s"),
+    ],
+)
+def test_an_input_with_its_own_problem_is_told_it_before_the_size(
+    make_client, short_song, monkeypatch, case, status, code, phrase
+) -> None:
+    from tests.synth import silence, synthetic_song
+    from tests.synth import wav_bytes as synth_wav
+
+    rendered = []
+    monkeypatch.setattr(musicremixer, "remix", lambda *a, **k: rendered.append(1))
+    name, song = {
+        "silent": ("quiet.wav", synth_wav(silence(60), 22050)),
+        "too long": ("song.wav", short_song),  # 12 s, over the 5 s below
+        "cut off": ("cut.wav", synth_wav(silence(60), 22050)[:600_000]),  # the header promises 60 s
+        "too short": (
+            "clip.wav",
+            synthetic_song(bpm=120, meter=4, bars=2, sr=22050, channels=1).to_bytes("wav"),
+        ),
+    }[case]
+    client = make_client(max_response_bytes=200_000, max_input_seconds=5 if case == "too long" else 600)
+    detail = assert_error(upload(client, song, name=name, duration=600), status, code)["detail"]
+    assert phrase in detail and "format=mp3" not in detail
+    assert rendered == []
+
+
 def test_an_encoded_remix_too_large_is_refused_with_what_fits(make_client, short_song) -> None:
     response = upload(make_client(max_response_bytes=40_000), short_song, format="mp3", seed=1)
     detail = assert_error(response, 413, "response_too_large")["detail"]
