@@ -13,6 +13,7 @@ from musicremixer.errors import (
     MusicRemixerError,
     NotRemixableError,
     ParameterError,
+    TooManySamplesError,
 )
 from musicremixer.pipeline import FORMATS, MAX_DURATION, RemixResult, import_engine, plan_remix, remix
 from musicremixer.types import SourceFile
@@ -29,6 +30,7 @@ __all__ = [
     "ParameterError",
     "RemixResult",
     "SourceFile",
+    "TooManySamplesError",
     "__version__",
     "import_engine",
     "plan_remix",

@@ -33,7 +33,7 @@ import zlib
 import numpy as np
 import soundfile as sf
 
-from musicremixer.channels import WAV_TO_VORBIS
+from musicremixer.channels import WAV_TO_VORBIS, stereo_downmix
 from musicremixer.errors import ParameterError
 from musicremixer.types import Audio
 
@@ -57,18 +57,6 @@ _MAX_CHANNELS = {"wav": 1024, "flac": 8, "ogg": 255, "mp3": 2}
 # Frames per write for OGG and MP3: one large write into a BytesIO segfaults libsndfile 1.2.2's
 # Vorbis encoder (seen at 8 M stereo frames); 32 k frames (0.7 s at 44.1 kHz) is far from that.
 _CHUNK_FRAMES = 1 << 15
-
-# Stereo downmix (left row, right row) of the WAV/SMPTE channel layouts, without the LFE, using
-# the usual -3 dB for centre and surrounds.
-_H = 0.7071
-_DOWNMIX = {
-    3: ((1, 0, _H), (0, 1, _H)),  # L R C
-    4: ((1, 0, _H, 0), (0, 1, 0, _H)),  # L R Ls Rs
-    5: ((1, 0, _H, _H, 0), (0, 1, _H, 0, _H)),  # L R C Ls Rs
-    6: ((1, 0, _H, 0, _H, 0), (0, 1, _H, 0, 0, _H)),  # L R C LFE Ls Rs
-    7: ((1, 0, _H, 0, 0.5, _H, 0), (0, 1, _H, 0, 0.5, 0, _H)),  # L R C LFE Cs Ls Rs
-    8: ((1, 0, _H, 0, _H, 0, _H, 0), (0, 1, _H, 0, 0, _H, 0, _H)),  # L R C LFE Lb Rb Ls Rs
-}
 
 
 def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
@@ -161,15 +149,9 @@ def _supported_rate(sr: int, format: str) -> int:
 def _downmix_to_stereo(frames: np.ndarray) -> np.ndarray:
     """Mix ``(n, channels)`` frames down to ``(n, 2)``, scaled down only if the sum would clip.
 
-    Known WAV layouts (3 to 8 channels) use the ITU-style matrix in ``_DOWNMIX``; other counts put
-    channel 0 left, channel 1 right and the rest in both at -3 dB.
+    The matrix is :func:`musicremixer.channels.stereo_downmix`'s.
     """
-    channels = frames.shape[1]
-    if channels in _DOWNMIX:
-        matrix = np.array(_DOWNMIX[channels], dtype=np.float32)
-    else:
-        matrix = np.full((2, channels), _H, dtype=np.float32)
-        matrix[:, :2] = ((1, 0), (0, 1))
+    matrix = stereo_downmix(frames.shape[1])
     stereo = np.ascontiguousarray(frames @ matrix.T)
     peak = float(np.max(np.abs(stereo)))
     if peak > 1.0:

@@ -79,7 +79,7 @@ def test_rates_round_trip(format, sr, sr_out):
     data = encode_audio(audio, format=format)
     info = sf.info(io.BytesIO(data))
     assert info.format == {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "mp3": "MP3"}[format]
-    back = decode_audio(data, name="out")
+    back = decode_audio(data, name="out", max_sr=None, max_channels=None)
     assert back.sr == sr_out
     assert back.channels == 2
     assert_length(back.y.shape[1], round(audio.y.shape[1] * sr_out / sr), format)
@@ -98,7 +98,7 @@ def test_rates_round_trip(format, sr, sr_out):
 @pytest.mark.parametrize("channels", [1, 2, 6])
 def test_channels_round_trip(format, channels):
     audio = _audio(44100, channels)
-    back = decode_audio(encode_audio(audio, format=format), name="out")
+    back = decode_audio(encode_audio(audio, format=format), name="out", max_sr=None, max_channels=None)
     expected = 2 if (format == "mp3" and channels > 2) else channels
     assert back.channels == expected
     assert_length(back.y.shape[1], audio.y.shape[1], format)
@@ -116,7 +116,7 @@ def test_ogg_multichannel_is_written_in_vorbis_order():
     raw, _ = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
     assert [round(_dominant_hz(raw[:, k], 48000)) for k in range(6)] == [300, 700, 500, 900, 1100, 60]
     # and decode_audio puts it back
-    back = decode_audio(data, name="out")
+    back = decode_audio(data, name="out", max_sr=None, max_channels=None)
     assert [round(_dominant_hz(ch, 48000)) for ch in back.y] == [300, 500, 700, 60, 900, 1100]
 
 
@@ -129,7 +129,7 @@ def test_ogg_multichannel_is_written_in_vorbis_order():
 )
 def test_mp3_rate_goes_to_the_nearest_allowed(sr, expected):
     audio = Audio(y=_tones(sr, 0.5, [440.0]), sr=sr)
-    back = decode_audio(encode_audio(audio, format="mp3"), name="out")
+    back = decode_audio(encode_audio(audio, format="mp3"), name="out", max_sr=None, max_channels=None)
     assert back.sr == expected
     assert _dominant_hz(back.y[0], expected) == pytest.approx(440.0, abs=3.0)
 
@@ -137,20 +137,20 @@ def test_mp3_rate_goes_to_the_nearest_allowed(sr, expected):
 def test_ogg_above_200_khz_is_resampled_not_crashed():
     # libvorbis segfaults above 200 kHz: this test would kill the interpreter, not fail.
     audio = Audio(y=_tones(250_000, 0.2, [1000.0, 2000.0]), sr=250_000)
-    back = decode_audio(encode_audio(audio, format="ogg"), name="out")
+    back = decode_audio(encode_audio(audio, format="ogg"), name="out", max_sr=None, max_channels=None)
     assert back.sr == 192_000
     assert [round(_dominant_hz(ch, 192_000) / 10) * 10 for ch in back.y] == [1000, 2000]
 
 
 def test_flac_above_its_ceiling_is_resampled():
     audio = Audio(y=_tones(700_000, 0.05, [1000.0]), sr=700_000)
-    back = decode_audio(encode_audio(audio, format="flac"), name="out")
+    back = decode_audio(encode_audio(audio, format="flac"), name="out", max_sr=None, max_channels=None)
     assert back.sr == 384_000
 
 
 def test_flac_more_than_8_channels_is_mixed_to_stereo():
     audio = Audio(y=_tones(22050, 0.5, [200.0 * (k + 1) for k in range(10)], level=0.2), sr=22050)
-    back = decode_audio(encode_audio(audio, format="flac"), name="out")
+    back = decode_audio(encode_audio(audio, format="flac"), name="out", max_sr=None, max_channels=None)
     assert back.channels == 2
 
 
@@ -158,7 +158,9 @@ def test_downmix_5_1_keeps_the_centre_in_both_and_drops_the_lfe():
     y = np.zeros((6, 22050), dtype=np.float32)
     y[2] = _tones(22050, 1.0, [440.0])[0]  # centre
     y[3] = _tones(22050, 1.0, [50.0])[0]  # LFE
-    back = decode_audio(encode_audio(Audio(y=y, sr=22050), format="mp3"), name="out")
+    back = decode_audio(
+        encode_audio(Audio(y=y, sr=22050), format="mp3"), name="out", max_sr=None, max_channels=None
+    )
     assert back.channels == 2
     assert _corr(back.y[0], back.y[1]) > 0.99  # centre: the same in both
     for ch in back.y:
@@ -168,7 +170,9 @@ def test_downmix_5_1_keeps_the_centre_in_both_and_drops_the_lfe():
 
 def test_downmix_never_clips():
     y = np.full((6, 22050), 0.9, dtype=np.float32) * _tones(22050, 1.0, [220.0], level=1.0)
-    back = decode_audio(encode_audio(Audio(y=y, sr=22050), format="mp3"), name="out")
+    back = decode_audio(
+        encode_audio(Audio(y=y, sr=22050), format="mp3"), name="out", max_sr=None, max_channels=None
+    )
     assert np.abs(back.y).max() <= 1.0
     assert np.abs(back.y).max() > 0.8  # scaled to fit, not crushed
 
@@ -179,7 +183,9 @@ def test_downmix_never_clips():
 def test_clips_and_cleans_without_touching_the_input():
     y = np.array([[0.0, 0.5, 1.5, -3.0, np.nan, -0.25]], dtype=np.float32)
     before = y.copy()
-    back = decode_audio(encode_audio(Audio(y=y, sr=8000), format="wav"), name="out")
+    back = decode_audio(
+        encode_audio(Audio(y=y, sr=8000), format="wav"), name="out", max_sr=None, max_channels=None
+    )
     np.testing.assert_allclose(back.y[0], [0.0, 0.5, 1.0, -1.0, 0.0, -0.25], atol=1 / 32768)
     np.testing.assert_array_equal(y, before)
 
@@ -188,8 +194,10 @@ def test_nan_does_not_spread_through_the_resampler():
     audio = Audio(y=_tones(96000, 0.5, [440.0, 660.0]), sr=96000)
     y = audio.y.copy()
     y[:, 20000] = np.nan
-    clean = decode_audio(encode_audio(audio, format="mp3"), name="out")
-    dirty = decode_audio(encode_audio(Audio(y=y, sr=96000), format="mp3"), name="out")
+    clean = decode_audio(encode_audio(audio, format="mp3"), name="out", max_sr=None, max_channels=None)
+    dirty = decode_audio(
+        encode_audio(Audio(y=y, sr=96000), format="mp3"), name="out", max_sr=None, max_channels=None
+    )
     assert dirty.sr == 48000
     # One zeroed sample among 48,000 leaves the waveform as it was, not a hole.
     assert _corr(dirty.y, clean.y) > 0.999
