@@ -62,10 +62,10 @@ MAX_CHANNELS = 2
 #: the largest shape the function's published limits (600 s) let through. Decoding and folding that
 #: takes about 6 s on one core.
 MAX_DECODED_SAMPLES = 600 * 192_000 * 8
-#: Most samples (frames x channels, once folded) all the inputs of one remix may keep: 15 minutes of
-#: stereo at 48 kHz, 346 MB as float32. The render holds them and an output as long again, so a
-#: whole remix stays under a gigabyte.
-MAX_KEPT_SAMPLES = 900 * MAX_SR * 2
+#: Most samples (frames x channels, once folded) all the inputs of one remix may keep: 12 minutes of
+#: stereo at 48 kHz, 276 MB as float32. The render holds them and an output as long again, beside
+#: the input bytes: a remix of that much to its own length as WAV peaks at about 850 MB.
+MAX_KEPT_SAMPLES = 720 * MAX_SR * 2
 
 # libsndfile major formats we accept. It reads more (VOC, MAT, SDS, ...), but those have weak
 # signatures that stray bytes could match, and nobody sends them as songs.
@@ -400,7 +400,9 @@ def _read_frames(
     out = None
     if header_frames is not None:
         limit = header_frames if bounds.max_frames is None else min(header_frames, bounds.max_frames + 1)
-        out = np.empty((fold.out_channels, fold.frames_out(limit) + 16), dtype=np.float32)
+        # The resampler's count may differ from the estimate by a frame or two: room for that.
+        slack = 16 if fold.resamples else 0
+        out = np.empty((fold.out_channels, fold.frames_out(limit) + slack), dtype=np.float32)
     stream = fold.stream()
     extra = []  # folded blocks past the header's promise (or all of them, when there is no `out`)
     decoded = kept = 0
@@ -427,14 +429,30 @@ def _read_frames(
             "Download or export it again and send the whole file."
         ) from exc
     if out is not None and not extra:
-        y = out[:, :kept]
-        # Don't keep a big buffer alive for a little audio (a header that promised too much).
-        return (y.copy() if kept < 0.9 * out.shape[1] else y), decoded
+        if kept < 0.9 * out.shape[1]:
+            # Don't keep a big buffer alive for a little audio (a header that promised too much).
+            return out[:, :kept].copy(), decoded
+        return _compact(out, kept), decoded
     filled = kept - sum(part.shape[1] for part in extra)
     parts = ([] if out is None else [out[:, :filled]]) + extra
     if not parts:
         return np.zeros((fold.out_channels, 0), dtype=np.float32), decoded
     return np.concatenate(parts, axis=1), decoded
+
+
+def _compact(out: np.ndarray, n: int) -> np.ndarray:
+    """The first ``n`` columns of ``out`` as a C-contiguous array in ``out``'s own memory.
+
+    A slice of the rows would be strided, and the render makes every source contiguous: a second
+    full copy. Moving each row down in place costs at most a row's temporary instead.
+    """
+    if n == out.shape[1]:
+        return out
+    flat = out.reshape(-1)
+    width = out.shape[1]
+    for row in range(1, out.shape[0]):
+        flat[row * n : (row + 1) * n] = flat[row * width : row * width + n]
+    return flat[: out.shape[0] * n].reshape(out.shape[0], n)
 
 
 def _read_block(handle: sf.SoundFile, buffer: np.ndarray) -> tuple[np.ndarray, bool]:
