@@ -50,7 +50,7 @@ def _remix(inputs: RemixInputs, settings: Settings, as_json: bool) -> Response:
     loaded = load_sources(inputs, settings)
     options = inputs.options
     check_estimate(
-        probe_sources(loaded) if options.format == "wav" else None,  # only a WAV's size is known ahead
+        probe_sources(loaded),
         fmt=options.format,
         duration=options.duration,
         max_response_bytes=settings.max_response_bytes,

@@ -32,6 +32,7 @@ computed from the encoded audio.
 from __future__ import annotations
 
 import io
+import math
 import zlib
 
 import numpy as np
@@ -41,7 +42,7 @@ from musicremixer.channels import WAV_TO_VORBIS, stereo_downmix
 from musicremixer.errors import ParameterError
 from musicremixer.types import Audio
 
-__all__ = ["MEDIA_TYPES", "encode_audio"]
+__all__ = ["MEDIA_TYPES", "encode_audio", "encoded_size"]
 
 MEDIA_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "mp3": "audio/mpeg"}
 
@@ -140,6 +141,59 @@ def _clipped_blocks(y: np.ndarray, *, block: int = _CHUNK_FRAMES):
         yield frames
 
 
+# Sizes for encoded_size: bytes per second per channel (OGG), or the share of 16-bit PCM (FLAC).
+# "least" is under anything with music in it that we measured (Vorbis at quality 0.4: an ambient pad
+# 19 kb/s a channel, a quiet click track 5.8; FLAC: 9 % and 2.2 %); "typical" is for music
+# (Vorbis 110-130 kb/s for stereo; FLAC about 60 %).
+_OGG_BYTES_PER_CHANNEL_S = {"least": 8_000 / 8, "typical": 64_000 / 8}
+_FLAC_SHARE_OF_PCM = {"least": 0.02, "typical": 0.6}
+
+
+def encoded_size(seconds: float, *, sr: int, channels: int, format: str, estimate: str = "least") -> int:
+    """Bytes of ``seconds`` of audio at ``sr`` and ``channels`` once encoded as ``format``.
+
+    Parameters
+    ----------
+    seconds : float >= 0
+    sr : int > 0
+        The audio's rate, before the format's own conversion (MP3 takes 8 to 48 kHz, ...).
+    channels : int >= 1
+    format : {'wav', 'flac', 'ogg', 'mp3'}
+    estimate : {'least', 'typical'}
+        WAV and MP3 (constant bitrate) sizes are known: both give the size, to within a frame.
+        FLAC and OGG depend on the music: ``'least'`` is a size that anything with music in it
+        exceeds (what may refuse a request before rendering it), ``'typical'`` what music takes
+        (what to advise).
+
+    Returns
+    -------
+    int
+    """
+    if format not in _CODECS:
+        raise ParameterError(f"format={format!r} is not supported: use one of {', '.join(_CODECS)}.")
+    if estimate not in ("least", "typical"):
+        raise ParameterError(f"estimate={estimate!r} is not valid: use 'least' or 'typical'.")
+    sr = _supported_rate(int(sr), format)
+    if channels > _MAX_CHANNELS[format]:
+        channels = 2
+    if format == "mp3":
+        frame_samples = 1152 if sr >= 32_000 else 576
+        frames = math.ceil((seconds * sr + MP3_ENCODER_DELAY) / frame_samples) + 1  # + the info tag
+        frame_bytes = frame_samples / 8 * _mp3_kbps(sr, channels) * 1000 / sr
+        return math.ceil(frames * frame_bytes)
+    pcm = round(seconds * sr) * channels * 2
+    if format == "wav":
+        return 44 + pcm
+    if format == "flac":
+        return 8_192 + math.ceil(pcm * _FLAC_SHARE_OF_PCM[estimate])
+    return 4_096 + math.ceil(seconds * channels * _OGG_BYTES_PER_CHANNEL_S[estimate])
+
+
+def _mp3_kbps(sr: int, channels: int) -> int:
+    """LAME's bitrate: ``MP3_KBPS`` for stereo, half for mono and at 12 kHz and below (its ceiling)."""
+    return MP3_KBPS if channels == 2 and sr > 12_000 else MP3_KBPS // 2
+
+
 def _supported_rate(sr: int, format: str) -> int:
     """The rate to write ``format`` at: ``sr`` itself when the codec takes it."""
     if format == "mp3":
@@ -207,7 +261,7 @@ def _write_mp3(blocks, sr: int, channels: int) -> bytes:
     encoder = lameenc.Encoder()
     encoder.set_in_sample_rate(sr)
     encoder.set_channels(channels)
-    encoder.set_bit_rate(MP3_KBPS if channels == 2 else MP3_KBPS // 2)
+    encoder.set_bit_rate(_mp3_kbps(sr, channels))
     encoder.set_quality(MP3_QUALITY)
     out = bytearray()
     n = 0

@@ -208,6 +208,21 @@ def test_a_wav_too_large_is_refused_before_rendering(make_client, short_song, mo
     assert rendered == []
 
 
+@pytest.mark.parametrize("fmt", ["mp3", "ogg", "flac"])
+@pytest.mark.parametrize("accept", ["audio/*", "application/json"])
+def test_an_hour_of_any_format_is_refused_before_rendering(make_client, monkeypatch, fmt, accept):
+    # duration=3600 as MP3 took 38 s and 1.5 GB before its 413: now the library is never called.
+    rendered = []
+    monkeypatch.setattr(musicremixer, "remix", lambda *a, **k: rendered.append(1))
+    from tests.synth import synthetic_song
+
+    stereo = synthetic_song(bpm=120, bars=2, sr=44100, channels=2).to_bytes("wav")  # 4 s
+    response = upload(make_client(), stereo, duration=3600, format=fmt, headers={"accept": accept})
+    detail = assert_error(response, 413, "response_too_large")["detail"]
+    assert detail.startswith(f"A 3600 s {fmt.upper()}") and "ask for format=" in detail
+    assert rendered == []
+
+
 def test_an_encoded_remix_too_large_is_refused_with_what_fits(make_client, short_song) -> None:
     response = upload(make_client(max_response_bytes=40_000), short_song, format="mp3", seed=1)
     detail = assert_error(response, 413, "response_too_large")["detail"]
