@@ -335,3 +335,57 @@ def test_mp3_starts_with_a_valid_lame_info_tag():
         pos, count = pos + frame["length"], count + 1
     assert (pos, count) == (len(data), frames)
     assert int.from_bytes(data[lame + 34 : lame + 36], "big") == _crc16(data[: lame + 34])
+
+
+# --- MP3: two halves at once --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def forty_seconds() -> Audio:
+    song = synthetic_song(bpm=118, bars=19, sr=44100, channels=2, seed=5)  # 38.9 s
+    return Audio(y=song.y, sr=song.sr)
+
+
+def _snr_db(x: np.ndarray, y: np.ndarray) -> float:
+    return float(10 * np.log10((x**2).sum() / max(((y - x) ** 2).sum(), 1e-20)))
+
+
+def test_a_long_mp3_is_encoded_in_two_halves_joined_cleanly(forty_seconds):
+    from musicremixer.encode import _pcm16_blocks, _write_mp3
+
+    y = forty_seconds.y
+    n = y.shape[1]
+    halves = encode_audio(forty_seconds, format="mp3")
+    assert halves == encode_audio(forty_seconds, format="mp3")  # the same samples, the same bytes
+    one = _write_mp3(_pcm16_blocks(y), 44100, 2)  # one stream, as before
+    assert halves != one  # the second half is the second encoder's
+    x = decode_audio(_pcm16_wav(y), name="in").y
+    a = decode_audio(halves, name="out").y
+    b = decode_audio(one, name="out").y
+    assert a.shape == b.shape == y.shape  # gapless either way
+    differs = np.flatnonzero(np.any(a != b, axis=0))
+    join = int(differs[0])
+    assert abs(join - n / 2) < 8 * 1152  # identical up to the join, near the middle
+
+    def gap(start: int) -> float:  # how much worse the halves are than one stream, in one window
+        window = slice(start, start + 1024)
+        return _snr_db(x[:, window], b[:, window]) - _snr_db(x[:, window], a[:, window])
+
+    # After the join the second encoder quantizes a little differently from one stream (its bit
+    # reservoir differs): windows come out up to a dB or two better or worse. The join itself must
+    # be no worse than that: a click or an aliasing burst would be tens of dB.
+    ordinary = max(gap(start) for start in range(join + 16_384, n - 1024, 1024))
+    at_join = max(gap(start) for start in range(join - 4096, join + 8192, 1024))
+    assert at_join <= ordinary + 0.5, (at_join, ordinary)
+    assert _snr_db(x, a) == pytest.approx(_snr_db(x, b), abs=0.3)
+
+
+def test_a_short_mp3_is_one_stream():
+    from musicremixer.encode import _pcm16_blocks, _write_mp3
+
+    audio = _audio(44100, 2)
+    assert encode_audio(audio, format="mp3") == _write_mp3(_pcm16_blocks(audio.y), 44100, 2)
+
+
+def _pcm16_wav(y: np.ndarray) -> bytes:
+    return encode_audio(Audio(y=y, sr=44100), format="wav")
