@@ -1,12 +1,16 @@
 """Encode: :class:`~musicremixer.types.Audio` to the bytes of a WAV, FLAC, OGG Vorbis or MP3 file.
 
 Everything happens in memory: WAV, FLAC and OGG through soundfile's bundled libsndfile, MP3 through
-lameenc (LAME at its standard quality, 128 kb/s): libsndfile drives LAME at a setting that took
-7.5 s of CPU for three minutes of stereo, lameenc 2.3 s for the same bitrate. LAME's faster -q 7
-(half the time, and a better SNR) was measured and not taken: without noise shaping it moves the
-level of the bands above 3 kHz by 5 dB on average against 1 to 3.5 dB at -q 5 (per-band log
-spectra of a drum-and-chords song), which hi-hats and cymbals would show. lameenc writes no info
-tag; ours (:func:`_with_info_tag`) makes the MP3 gapless. Each format's limits are met
+lameenc (LAME, 128 kb/s): libsndfile drives LAME at a setting that took
+7.5 s of CPU for three minutes of stereo, lameenc 2.3 s for the same bitrate. LAME's -q 7 takes
+half the time of its standard -q 5 and measures as well (``python -m bench.mp3_quality``): a better
+SNR on every test signal, the same log-spectral distance in the audible bands (0.49 against
+0.48 dB on a drum-and-chords song), coding noise as far or further under the music (-22.6 against
+-22.3 dB; on a dense 60-partial chord 0.7 dB less far overall, 4 dB further above 3 kHz). A first
+measure that also counted bands 60 dB under the frame's loudest, which -q 7 zeroes and nobody
+hears, had called it 5 dB worse above 3 kHz. Long MP3s are encoded in two halves at once
+(:func:`_encode_mp3_halves`). lameenc writes no info tag; ours (:func:`_with_info_tag`) makes the
+MP3 gapless. Each format's limits are met
 here rather than failing in the codec (or crashing it: libvorbis segfaults above 200 kHz and above
 255 channels):
 
@@ -54,7 +58,7 @@ _CODECS = {
     "mp3": ("MP3", "MPEG_LAYER_III"),
 }
 MP3_KBPS = 128  # stereo; mono gets half: three minutes of stereo in 2.9 MB, under Lambda's 4.5 MB
-MP3_QUALITY = 5  # LAME's -q 5, its standard speed/quality trade-off
+MP3_QUALITY = 7  # LAME's -q 7: half -q 5's time, as good by bench/mp3_quality.py's measures
 _MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 # (highest rate the codec takes, the rate to resample to above it)
 _RATE_CEILINGS = {"flac": (655_350, 384_000), "ogg": (200_000, 192_000)}
@@ -74,7 +78,7 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
         are clipped; NaN becomes 0.
     format : {'wav', 'flac', 'ogg', 'mp3'}
         WAV (16-bit PCM), FLAC (16-bit), OGG Vorbis (quality 0.4, roughly 100 kb/s for stereo music)
-        or MP3 (LAME at -q 5, constant 128 kb/s for stereo and 64 kb/s for mono, with a LAME info
+        or MP3 (LAME at -q 7, constant 128 kb/s for stereo and 64 kb/s for mono, with a LAME info
         tag, so it decodes to exactly the samples given: gapless). See the module notes for the
         rates and channel counts each takes.
 
@@ -284,8 +288,8 @@ def _lame(blocks, sr: int, channels: int) -> tuple[bytes, int]:
 
 # --- MP3: two halves at once --------------------------------------------------------------------
 #
-# LAME encodes one stream on one core, and at -q 5 that is most of a compressed remix's time
-# (2.3 s of 4.2 for three minutes). lameenc releases the GIL, so two encoders can run at once: one
+# LAME encodes one stream on one core, and that was most of a compressed remix's time (at -q 5,
+# 2.3 s of 4.2 for three minutes). lameenc releases the GIL, so two encoders can run at once: one
 # takes the first half and a little more, the other starts a few frames before the middle on the
 # same frame grid (its input begins at a multiple of 1152 samples, and both delay by 576), so
 # after those frames of pre-roll its filterbank and psychoacoustic state are the first one's, and
