@@ -38,6 +38,7 @@ from __future__ import annotations
 import io
 import math
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 import soundfile as sf
@@ -111,6 +112,8 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
         # The common case streams blocks straight from the caller's array: no full-length copy.
         if format == "mp3":
             data = _encode_mp3(y, sr)
+        elif format == "ogg":
+            data = _encode_ogg(y, sr)
         else:
             blocks = _clipped_blocks(y) if format == "ogg" else _pcm16_blocks(y)
             data = _write(blocks, sr, y.shape[0], format)
@@ -525,6 +528,193 @@ def _crc16(data: bytes) -> int:
         for _ in range(8):
             crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
     return crc
+
+
+# --- OGG: two halves at once --------------------------------------------------------------------
+#
+# libvorbis, like LAME, runs on one core (1.9 s of 3.5 for a three-minute remix), and libsndfile
+# is called through cffi, which releases the GIL. So the second half is encoded by a second
+# encoder that starts 8 x 4096 samples before the middle; the two streams are parsed into packets,
+# and joined where a packet of the first ends at the same sample as a packet of the second with
+# the same block sizes on both sides (the MDCT windows that overlap there are the same). Vorbis
+# has no bit reservoir and libvorbis' state converges: on a three-minute song, the joined stream's
+# decoded samples differ from the single stream's for a quarter of a second after the join, by at
+# most 0.0016 (-56 dB), and are the same after that. The first stream's three header packets
+# (libvorbis writes the same ones for the same rate, channels and quality: checked) start the
+# file, and the packets are laid out in pages again with their granule positions (the sample
+# each page's last packet ends at). Without such a packet in the window: one stream, as before.
+
+_OGG_SPLIT_MIN_SECONDS = 20.0
+_OGG_PRE_ROLL = 8 * 4096  # samples the second encoder runs before the join window
+_OGG_FIRST_RUNS_ON = 24 * 4096  # samples the first encoder runs past the second one's start
+_OGG_MIN_PACKETS_BEFORE_JOIN = 20  # of the second stream: its state has converged by then
+_OGG_PAGE_BYTES = 4096  # a page's body, as libogg fills them
+
+
+def _encode_ogg(y: np.ndarray, sr: int) -> bytes:
+    """``y`` (at a rate OGG takes, in Vorbis channel order) as OGG Vorbis, in two halves at once when long."""
+    n = y.shape[1]
+    if y.shape[0] <= 2 and n >= _OGG_SPLIT_MIN_SECONDS * sr:
+        joined = _encode_ogg_halves(y, sr)
+        if joined is not None:
+            return joined
+    return _write(_clipped_blocks(y), sr, y.shape[0], "ogg")
+
+
+def _encode_ogg_halves(y: np.ndarray, sr: int) -> bytes | None:
+    import threading
+
+    channels, n = y.shape
+    start = (n // 2) // 4096 * 4096 - _OGG_PRE_ROLL  # the second stream's sample 0
+    stop = start + _OGG_FIRST_RUNS_ON  # the first stream's end
+    streams: dict[str, bytes] = {}
+
+    def encode(part: str, lo: int, hi: int) -> None:
+        streams[part] = _write(_clipped_blocks(y[:, lo:hi]), sr, channels, "ogg")
+
+    second = threading.Thread(target=encode, args=("second", start, n))
+    second.start()
+    encode("first", 0, stop)
+    second.join()
+    first_stream, second_stream = _vorbis_stream(streams["first"]), _vorbis_stream(streams.get("second", b""))
+    if first_stream is None or second_stream is None or first_stream.headers != second_stream.headers:
+        return None
+    first_at = {end: k for k, end in enumerate(first_stream.ends)}
+    a, b = first_stream, second_stream
+    for k in range(_OGG_MIN_PACKETS_BEFORE_JOIN, len(b.ends) - 1):
+        at = b.ends[k] + start
+        i = first_at.get(at)
+        if i is None or at > stop - 8192 or i + 1 >= len(a.sizes):
+            continue
+        if (a.sizes[i], a.sizes[i + 1]) != (b.sizes[k], b.sizes[k + 1]):
+            continue
+        packets = list(zip(a.packets[: i + 1], a.ends[: i + 1], strict=True))
+        packets += [
+            (packet, end + start) for packet, end in zip(b.packets[k + 1 :], b.ends[k + 1 :], strict=True)
+        ]
+        packets[-1] = (packets[-1][0], b.last_granule + start)  # the end is trimmed to the last sample
+        return _ogg_pages(a.headers, packets)
+    return None
+
+
+@dataclass(frozen=True)
+class _VorbisStream:
+    headers: tuple[bytes, bytes, bytes]  # identification, comment, setup
+    packets: list[bytes]  # the audio packets
+    sizes: list[int]  # each one's block size
+    ends: list[int]  # the sample each one's decoded audio ends at
+    last_granule: int  # the final page's granule position: the stream's length
+
+
+def _vorbis_stream(data: bytes) -> _VorbisStream | None:
+    """A single Vorbis stream's packets, with block sizes and sample positions; None if it isn't one."""
+    packets, granules = _ogg_packets(data)
+    if len(packets) < 5 or packets[0][:7] != b"\x01vorbis":
+        return None
+    block_sizes = (1 << (packets[0][28] & 15), 1 << (packets[0][28] >> 4))
+    modes = _vorbis_mode_blockflags(packets[2])
+    if not modes:
+        return None
+    mode_bits = (len(modes) - 1).bit_length()
+    sizes = [block_sizes[modes[(p[0] >> 1) & ((1 << mode_bits) - 1)]] if p else 0 for p in packets[3:]]
+    ends, position = [], 0
+    for k, size in enumerate(sizes):
+        position += size // 4 + sizes[k - 1] // 4 if k else 0
+        ends.append(position)
+    # The positions are counted from the first packet; the pages' granules say where that is.
+    known = [(k - 3, g) for k, g in granules.items() if k >= 3 and g >= 0]
+    if not known or 0 in sizes:
+        return None
+    shift = known[0][1] - ends[known[0][0]]
+    if any(ends[k] + shift != g for k, g in known[:-1]):  # every page but the trimmed last one
+        return None
+    return _VorbisStream(
+        headers=(packets[0], packets[1], packets[2]),
+        packets=packets[3:],
+        sizes=sizes,
+        ends=[end + shift for end in ends],
+        last_granule=known[-1][1],
+    )
+
+
+def _ogg_packets(data: bytes) -> tuple[list[bytes], dict[int, int]]:
+    """The packets of a single-stream Ogg file, and the granule position of each packet a page ends."""
+    packets: list[bytes] = []
+    granules: dict[int, int] = {}
+    current = bytearray()
+    pos = 0
+    while pos + 27 <= len(data) and data[pos : pos + 4] == b"OggS":
+        granule = int.from_bytes(data[pos + 6 : pos + 14], "little", signed=True)
+        lacing = data[pos + 27 : pos + 27 + data[pos + 26]]
+        body = pos + 27 + len(lacing)
+        for length in lacing:
+            current += data[body : body + length]
+            body += length
+            if length < 255:
+                packets.append(bytes(current))
+                current = bytearray()
+        if packets:
+            granules[len(packets) - 1] = granule
+        pos = body
+    return packets, granules
+
+
+def _vorbis_mode_blockflags(setup: bytes) -> list[int] | None:
+    """Each mode's block flag, read backwards from the end of the setup header, as ffmpeg does.
+
+    The modes close the setup header: a 6-bit count minus one, then 41 bits per mode (block flag,
+    window type 0, transform type 0, mapping), then the framing bit. Reading forwards would mean
+    parsing every codebook, floor and residue first.
+    """
+    bits = int.from_bytes(setup, "little")
+    top = bits.bit_length() - 1  # the framing bit
+    if top < 47:
+        return None
+
+    def field(at: int, length: int) -> int:
+        return (bits >> at) & ((1 << length) - 1)
+
+    found = None
+    for count in range(1, 65):
+        first = top - 41 * count
+        if first < 6 or field(first + 41 * (count - 1) + 1, 32) != 0:
+            break
+        if field(first - 6, 6) == count - 1:
+            found = [field(first + 41 * m, 1) for m in range(count)]
+    return found
+
+
+def _ogg_pages(headers: tuple[bytes, bytes, bytes], packets: list[tuple[bytes, int]]) -> bytes:
+    """An Ogg Vorbis file of these header and audio packets (serial 0, CRCs to be filled in).
+
+    ``packets`` are ``(packet, the sample its audio ends at)``; the last page is marked the end.
+    """
+    out = bytearray()
+    sequence = 0
+
+    def page(body: list[bytes], granule: int, flags: int) -> None:
+        nonlocal sequence
+        lacing = b"".join(b"\xff" * (len(p) // 255) + bytes([len(p) % 255]) for p in body)
+        out.extend(b"OggS\x00" + bytes([flags]) + granule.to_bytes(8, "little", signed=True))
+        out.extend(bytes(4) + sequence.to_bytes(4, "little") + bytes(4) + bytes([len(lacing)]) + lacing)
+        out.extend(b"".join(body))
+        sequence += 1
+
+    page([headers[0]], 0, 0x02)  # beginning of stream
+    page([headers[1], headers[2]], 0, 0x00)  # comment and setup end their page, as the spec asks
+    body: list[bytes] = []
+    for k, (packet, end) in enumerate(packets):
+        body.append(packet)
+        segments = sum(len(p) // 255 + 1 for p in body)
+        last = k == len(packets) - 1
+        if (
+            last
+            or sum(map(len, body)) >= _OGG_PAGE_BYTES
+            or segments + len(packets[k + 1][0]) // 255 + 1 > 255
+        ):
+            page(body, end, 0x04 if last else 0x00)
+            body = []
+    return bytes(out)
 
 
 # --- OGG: a deterministic serial number ---------------------------------------------------------

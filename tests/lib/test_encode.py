@@ -389,3 +389,37 @@ def test_a_short_mp3_is_one_stream():
 
 def _pcm16_wav(y: np.ndarray) -> bytes:
     return encode_audio(Audio(y=y, sr=44100), format="wav")
+
+
+def test_a_long_ogg_is_encoded_in_two_halves_joined_cleanly(forty_seconds):
+    from musicremixer.encode import _clipped_blocks, _encode_ogg_halves, _fix_ogg_serial, _write
+
+    y = forty_seconds.y
+    n = y.shape[1]
+    assert _encode_ogg_halves(y, 44100) is not None  # a join was found: the halves are what is sent
+    halves = encode_audio(forty_seconds, format="ogg")
+    assert halves == encode_audio(forty_seconds, format="ogg")
+    one = _fix_ogg_serial(_write(_clipped_blocks(y), 44100, 2, "ogg"))
+    x = decode_audio(_pcm16_wav(y), name="in").y
+    a = decode_audio(halves, name="out").y
+    b = decode_audio(one, name="out").y
+    assert a.shape == b.shape == y.shape
+
+    def gap(start: int) -> float:
+        window = slice(start, start + 1024)
+        return _snr_db(x[:, window], b[:, window]) - _snr_db(x[:, window], a[:, window])
+
+    middle = n // 2
+    ordinary = max([0.0] + [gap(start) for start in range(middle + 16_384, n - 1024, 1024)])
+    at_join = max(gap(start) for start in range(middle - 40_000, middle + 40_000, 1024))
+    assert at_join <= ordinary + 0.5, (at_join, ordinary)
+    assert _snr_db(x, a) == pytest.approx(_snr_db(x, b), abs=0.3)
+
+
+def test_a_short_ogg_is_one_stream():
+    from musicremixer.encode import _clipped_blocks, _fix_ogg_serial, _write
+
+    audio = _audio(44100, 2)
+    assert encode_audio(audio, format="ogg") == _fix_ogg_serial(
+        _write(_clipped_blocks(audio.y), 44100, 2, "ogg")
+    )
