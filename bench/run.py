@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m bench.run [--reps N | --quick] [--tools baseline,floor,ours] [--skip-ours]
+    python -m bench.run [--reps N | --quick] [--tools baseline,floor,ours,ours-mp3,ours-ogg] [--skip-ours]
                         [--inputs clip,30s,3min,10min] [--use-rebuild] [--compare-rebuild]
 
 Makes its own inputs (synthetic 44.1 kHz stereo WAV songs of 10 s, 30 s, 3 min and 10 min, in a
@@ -12,7 +12,9 @@ process, interleaved, ``N`` times, and reports medians:
 - the whole process as a CLI user feels it (wall seconds, start-up and imports included);
 - compute: the 3-minute song's run minus the 10-second clip's, so start-up cancels;
 - peak memory (the child's own ``ru_maxrss``, from ``os.wait4``);
-- cost per second of audio at 30 s, 3 min and 10 min (is time linear in duration?).
+- cost per second of audio at 30 s, 3 min and 10 min (is time linear in duration?);
+- compressed output (issue 12): our CLI writing MP3 and OGG of the 3-minute song, against our
+  WAV path in the same run (tools ``ours-mp3``, ``ours-ogg``: the 3-minute song only).
 
 The goals of issue 2 are checked and marked met or missed; missing one is not an error (this is a
 report). The exit status is non-zero only when a run fails (a tool crashes, times out, or writes no
@@ -57,6 +59,9 @@ GOAL_COMPUTE_VS_BASELINE = 3.0  # baseline compute / ours >= this
 GOAL_COMPUTE_VS_FLOOR = 1.5  # ours compute / floor <= this
 GOAL_WHOLE_VS_BASELINE = 3.5  # baseline whole process / ours (3-minute song) >= this
 GOAL_PEAK_MB = 300.0  # our peak RSS (3-minute song) < this, in MB of 10**6 bytes
+# Issue 12's: a 3-minute remix to MP3 or OGG takes at most this many times the WAV path's whole process.
+GOAL_COMPRESSED_VS_WAV = 1.3
+COMPRESSED = ("mp3", "ogg")
 GOAL_LINEAR = 1.25  # per-second cost at 10 min / at 3 min <= this (1.0 = perfectly linear)
 
 MB = 1e6
@@ -76,6 +81,8 @@ class Tool:
     label: str
     command: tuple[str, ...]
     origin: str
+    suffix: str = ".wav"  # of the output file
+    only: tuple[str, ...] | None = None  # the inputs it runs on; None: all
 
     def argv(self, inp: Path, out: Path) -> list[str]:
         return [part.replace("{in}", str(inp)).replace("{out}", str(out)) for part in self.command]
@@ -134,24 +141,27 @@ def resolve_tools(args: argparse.Namespace) -> tuple[list[Tool], list[str]]:
                     "floor", "floor", (sys.executable, str(floor_script), "{in}", "{out}"), _rel(floor_script)
                 )
             )
-        elif key == "ours":
+        elif key == "ours" or key.removeprefix("ours-") in COMPRESSED:
             if args.skip_ours:
-                notes.append("ours: skipped (--skip-ours)")
+                notes.append(f"{key}: skipped (--skip-ours)")
                 continue
             command = find_ours()
             if command is None:
-                notes.append("ours: skipped (musicremixer.cli is not installed yet)")
+                notes.append(f"{key}: skipped (musicremixer.cli is not installed yet)")
                 continue
+            fmt = "wav" if key == "ours" else key.removeprefix("ours-")
             tools.append(
                 Tool(
-                    "ours",
-                    "ours",
+                    key,
+                    key,
                     (*command, "remix", "{in}", "-o", "{out}", "--seed", "1"),
-                    " ".join(command),
+                    " ".join(command) + ("" if fmt == "wav" else f" (-o OUT.{fmt})"),
+                    suffix=f".{fmt}",
+                    only=None if fmt == "wav" else (CLIP, SONG),  # the clip for the warm-up
                 )
             )
         else:
-            raise SystemExit(f"bench: unknown tool {key!r}: use baseline, floor, ours")
+            raise SystemExit(f"bench: unknown tool {key!r}: use baseline, floor, ours, ours-mp3, ours-ogg")
     if args.compare_rebuild and baseline_script != rebuild:
         tools.append(
             Tool(
@@ -263,14 +273,16 @@ def run_all(
     schedule: list[tuple[int, str, Tool]] = []
     if warmup:
         first = CLIP if CLIP in inputs else next(iter(inputs))
-        schedule += [(-1, first, tool) for tool in tools]
+        schedule += [(-1, first, tool) for tool in tools if tool.only is None or first in tool.only]
     for rep in range(reps):
         for i, key in enumerate(inputs):
             shift = (rep + i) % len(tools)
-            schedule += [(rep, key, tool) for tool in tools[shift:] + tools[:shift]]
+            turn = tools[shift:] + tools[:shift]
+            # The compressed-output tools count on the 3-minute song only (their goal's figure).
+            schedule += [(rep, key, tool) for tool in turn if tool.only is None or key == SONG]
     for n, (rep, key, tool) in enumerate(schedule, 1):
         inp = inputs[key]
-        out = workdir / f"out-{tool.key}-{key}.wav"
+        out = workdir / f"out-{tool.key}-{key}{tool.suffix}"
         if quiet_load is not None:
             _wait_for_quiet(quiet_load, max_wait=quiet_wait)
         load = _loadavg_1m()
@@ -305,7 +317,7 @@ def summarize(runs: list[dict], tools: list[Tool], inputs: dict) -> dict:
             ok = [r for r in runs if r["tool"] == tool.key and r["input"] == key and not r["warmup"]]
             good = [r for r in ok if r["error"] is None]
             if not good:
-                stats[tool.key][key] = {"n": 0, "failed": len(ok)}
+                stats[tool.key][key] = {"n": 0, "failed": len(ok), "ran": bool(ok)}
                 continue
             walls = [r["wall_s"] for r in good]
             rss = [r["peak_rss_mb"] for r in good if r["peak_rss_mb"] is not None]
@@ -380,6 +392,16 @@ def summarize(runs: list[dict], tools: list[Tool], inputs: dict) -> dict:
             "",
         ),
     }
+    for fmt in COMPRESSED:
+        if f"ours-{fmt}" in stats:
+            figures[f"whole process, 3 min: ours to {fmt.upper()} / ours to WAV (issue 12)"] = (
+                lambda e, fmt=fmt: _ratio(
+                    fig(f"ours-{fmt}", SONG, ESTIMATORS[e]), fig(ours, SONG, ESTIMATORS[e])
+                ),
+                f"<= {GOAL_COMPRESSED_VS_WAV:g}x",
+                lambda v: v <= GOAL_COMPRESSED_VS_WAV,
+                "x",
+            )
     goals = []
     for goal, (value_of, target, test, unit) in figures.items():
         value = value_of("median")
@@ -447,7 +469,7 @@ def render_markdown(meta: dict, summary: dict, tools: list[Tool], inputs: dict) 
         for tool in keys:
             s = stats[tool][key]
             if not s["n"]:
-                cells.append(f"failed ({s['failed']})")
+                cells.append(f"failed ({s['failed']})" if s.get("ran", True) else "-")
                 continue
             cell = f"{s['wall_s']:.2f} s [{s['wall_min_s']:.2f}-{s['wall_max_s']:.2f}]"
             if s["peak_rss_max_mb"] is not None:
@@ -478,7 +500,7 @@ def render_markdown(meta: dict, summary: dict, tools: list[Tool], inputs: dict) 
             "The 30 s figure divides a difference of a fraction of a second by 20 s: read it loosely.",
         ]
 
-    lines += ["", "## Goals (issue 2), judged on median wall times", ""]
+    lines += ["", "## Goals (issues 2 and 12), judged on median wall times", ""]
     if load and load["max"] > (os.cpu_count() or 1):
         lines += [
             "The machine was busy during this run (see the load average above): wall-time verdicts are "
@@ -574,7 +596,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--reps", type=int, default=3, help="repetitions per tool and input; the median is used")
     p.add_argument("--quick", action="store_true", help="one repetition (same as --reps 1)")
-    p.add_argument("--tools", default="baseline,floor,ours", help="comma-separated: baseline, floor, ours")
+    p.add_argument(
+        "--tools",
+        default="baseline,floor,ours,ours-mp3,ours-ogg",
+        help="comma-separated: baseline, floor, ours, ours-mp3, ours-ogg",
+    )
     p.add_argument("--skip-ours", action="store_true", help="run only the baselines")
     p.add_argument(
         "--inputs",
@@ -621,7 +647,10 @@ def rerender(path: Path) -> int:
     """Print the report of an earlier run again from its raw JSON (after a change to the report)."""
     raw = json.loads(path.read_text())
     meta, runs = raw["meta"], raw["runs"]
-    tools = [Tool(t["key"], t["key"], tuple(t["command"]), t["origin"]) for t in meta["tools"]]
+    tools = [
+        Tool(t["key"], t["key"], tuple(t["command"]), t["origin"], t.get("suffix", ".wav"), t.get("only"))
+        for t in meta["tools"]
+    ]
     inputs = {k: SimpleNamespace(seconds=v["seconds"]) for k, v in meta["inputs"].items()}
     print(render_markdown(meta, summarize(runs, tools, inputs), tools, inputs))
     return 0
@@ -647,7 +676,10 @@ def main(argv: list[str] | None = None) -> int:
         "quiet_load": args.quiet_load,
         "warmup": args.warmup,
         "notes": notes,
-        "tools": [{"key": t.key, "command": list(t.command), "origin": t.origin} for t in tools],
+        "tools": [
+            {"key": t.key, "command": list(t.command), "origin": t.origin, "suffix": t.suffix, "only": t.only}
+            for t in tools
+        ],
     }
     for note in notes:
         print(f"bench: {note}", file=sys.stderr)

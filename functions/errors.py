@@ -45,6 +45,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid_parameter": 422,
     "undecodable_audio": 415,
     "input_too_long": 413,
+    "too_many_samples": 413,  # more audio (seconds x rate x channels) than a remix may decode or keep
     "not_remixable": 422,
     "remix_error": 422,
     # The response.

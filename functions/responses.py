@@ -6,7 +6,7 @@ accepts no audio (no ``audio/*``, no ``*/*``), with
 plays in one response. ``MAX_RESPONSE_BYTES`` bounds the audio; the JSON body may be at most as
 large as that many bytes become in base64 (what Lambda sends for the binary response: 6.0 MB for
 the default 4.5 MB). Oversize answers are a 413 ``response_too_large`` that names what would fit;
-WAV sizes are computed before rendering, every format is checked after encoding.
+sizes are estimated before rendering (:func:`check_estimate`), and checked after encoding.
 """
 
 from __future__ import annotations
@@ -95,19 +95,24 @@ def wav_bytes(seconds: float, sample_rate: int, channels: int) -> int:
 def probe_sources(sources: Sequence[tuple[str, bytes]]) -> SourceShape | None:
     """Read the sources' headers (not their samples) for :func:`check_estimate`; ``None`` if unsure.
 
-    A source the probe cannot read is left to the library, whose decoder says what is wrong with it.
+    The shape is the one the remix will have: the first source's rate and channels as the decoder
+    keeps them (at most 48 kHz stereo). A source the probe cannot read is left to the library,
+    whose decoder says what is wrong with it.
     """
     try:
         import soundfile  # lazy: keeps the app's import light
+
+        from musicremixer.decode import kept_shape
 
         infos = [soundfile.info(io.BytesIO(data)) for _name, data in sources]
     except Exception:  # any unreadable header: no estimate, the library will judge
         return None
     if not infos or any(info.samplerate <= 0 or info.frames <= 0 for info in infos):
         return None
+    sample_rate, channels = kept_shape(int(infos[0].samplerate), int(infos[0].channels))
     return SourceShape(
-        sample_rate=int(infos[0].samplerate),
-        channels=int(infos[0].channels),
+        sample_rate=sample_rate,
+        channels=channels,
         seconds=sum(info.frames / info.samplerate for info in infos),
     )
 
@@ -115,20 +120,39 @@ def probe_sources(sources: Sequence[tuple[str, bytes]]) -> SourceShape | None:
 def check_estimate(
     shape: SourceShape | None, *, fmt: str, duration: float | None, max_response_bytes: int, as_json: bool
 ) -> None:
-    """Refuse a WAV remix that cannot fit before spending the time to render it."""
-    if shape is None or fmt != "wav":
+    """Refuse a remix that cannot fit before spending the time to render it.
+
+    A WAV's size and an MP3's (constant bitrate) are known from the length, rate and channels. FLAC
+    and OGG depend on the music, so they are refused here only when even the least they take for
+    music (``encoded_size(estimate="least")``) is over: a remix that might fit is rendered, and
+    every format is checked again after encoding (:func:`build_response`).
+    """
+    if shape is None:
         return
+    from musicremixer.encode import encoded_size  # lazy: the engine's import is the cold start
+
     seconds = duration if duration is not None else shape.seconds
-    size = wav_bytes(seconds, shape.sample_rate, shape.channels)
+    size = encoded_size(seconds, sr=shape.sample_rate, channels=shape.channels, format=fmt)
     limit = json_body_limit(max_response_bytes) if as_json else max_response_bytes
     sent = _base64_length(size) if as_json else size
     if sent > limit * _ESTIMATE_SLACK:
         usable = _usable_audio_bytes(max_response_bytes, as_json=as_json, plan_bytes=0)
-        fits = (usable - WAV_HEADER_BYTES) / (shape.sample_rate * shape.channels * WAV_BYTES_PER_SAMPLE)
+        # Sizes grow linearly with length: what fits, at the size music typically takes.
+        fixed, hundred_seconds = (
+            encoded_size(s, sr=shape.sample_rate, channels=shape.channels, format=fmt, estimate="typical")
+            for s in (0.0, 100.0)
+        )
+        fits = (usable - fixed) / max((hundred_seconds - fixed) / 100, 1e-9)
         raise ApiError(
             "response_too_large",
             too_large_detail(
-                fmt=fmt, seconds=seconds, size=sent, limit=limit, fits_seconds=fits, as_json=as_json
+                fmt=fmt,
+                seconds=seconds,
+                size=sent,
+                limit=limit,
+                fits_seconds=fits,
+                as_json=as_json,
+                at_least=fmt in ("flac", "ogg"),
             ),
         )
 
@@ -178,17 +202,27 @@ def _plain(value: Any) -> Any:
 
 
 def too_large_detail(
-    *, fmt: str, seconds: float, size: int, limit: int, fits_seconds: float, as_json: bool
+    *,
+    fmt: str,
+    seconds: float,
+    size: int,
+    limit: int,
+    fits_seconds: float,
+    as_json: bool,
+    at_least: bool = False,
 ) -> str:
     """What was too large and what fits.
 
     E.g. "A 180 s WAV is 31.8 MB; the limit is 4.5 MB: ask for format=mp3 or ogg, or a duration under 25 s."
+    With ``at_least``, the size is a lower bound ("is at least 7.2 MB").
     """
     what = f"A {seconds:.0f} s {fmt.upper()}" + (" as base64 in JSON" if as_json else "")
     shorter = (
         f"a duration under {math.floor(fits_seconds)} s" if fits_seconds >= 1 else "a much shorter duration"
     )
-    return f"{what} is {_mb(size)}; the limit is {_mb(limit)}: ask for {_SMALLER_FORMATS[fmt]}, or {shorter}."
+    verb = "is at least" if at_least else "is"
+    advice = f"ask for {_SMALLER_FORMATS[fmt]}, or {shorter}"
+    return f"{what} {verb} {_mb(size)}; the limit is {_mb(limit)}: {advice}."
 
 
 def _refuse(result: Any, *, size: int, limit: int, usable: int, as_json: bool) -> None:

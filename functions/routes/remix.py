@@ -56,7 +56,7 @@ def _remix(
     options = inputs.options
     try:
         check_estimate(
-            probe_sources(loaded) if options.format == "wav" else None,  # only a WAV's size is known ahead
+            probe_sources(loaded),
             fmt=options.format,
             duration=options.duration,
             max_response_bytes=settings.max_response_bytes,

@@ -13,6 +13,7 @@ from musicremixer.errors import (
     MusicRemixerError,
     NotRemixableError,
     ParameterError,
+    TooManySamplesError,
 )
 from musicremixer.pipeline import (
     FORMATS,
@@ -38,6 +39,7 @@ __all__ = [
     "ParameterError",
     "RemixResult",
     "SourceFile",
+    "TooManySamplesError",
     "__version__",
     "import_engine",
     "plan_remix",

@@ -33,6 +33,16 @@ class InputTooLongError(MusicRemixerError):
     code = "input_too_long"
 
 
+class TooManySamplesError(MusicRemixerError):
+    """The audio has more samples (seconds x rate x channels) than a remix may decode or keep.
+
+    Memory and decoding time grow with samples, not with seconds or bytes: ten minutes of eight
+    channels at 192 kHz fill 3.7 GB as float32, from a FLAC of a megabyte when it is near-silent.
+    """
+
+    code = "too_many_samples"
+
+
 class NotRemixableError(MusicRemixerError):
     """The audio decodes but has too little to remix: silence, noise, too short, no steady beat."""
 

@@ -160,8 +160,12 @@ def _decode(sources, max_input_seconds, stage) -> tuple[list[str], tuple[Audio, 
     from musicremixer.decode import decode_audio
 
     stage("decode")
-    audios = tuple(decode_audio(s.data, name=s.name, max_seconds=max_input_seconds) for s in sources)
-    return [s.name for s in sources], audios
+    audios: list[Audio] = []
+    for s in sources:
+        # All inputs together are bounded in samples (decode.MAX_KEPT_SAMPLES): memory is.
+        before = sum(audio.y.size for audio in audios)
+        audios.append(decode_audio(s.data, name=s.name, max_seconds=max_input_seconds, samples_before=before))
+    return [s.name for s in sources], tuple(audios)
 
 
 def _analyze_and_walk(audios, names, duration, seed, jumpiness, keep_order, stage) -> _Work:

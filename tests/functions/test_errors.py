@@ -20,7 +20,7 @@ def test_unknown_codes_are_a_programming_error() -> None:
 @pytest.mark.parametrize(
     "error_class",
     [musicremixer.ParameterError, musicremixer.DecodeError, musicremixer.InputTooLongError,
-     musicremixer.NotRemixableError, musicremixer.MusicRemixerError],
+     musicremixer.NotRemixableError, musicremixer.TooManySamplesError, musicremixer.MusicRemixerError],
 )  # fmt: skip
 def test_every_library_error_has_its_own_code_and_keeps_its_message(error_class) -> None:
     error = from_library_error(error_class("what was wrong and what to do"))
@@ -34,3 +34,7 @@ def test_an_unknown_library_code_still_maps() -> None:
         code = "something_new"
 
     assert from_library_error(NewError("x")).code == "remix_error"
+
+
+def test_too_many_samples_is_a_413() -> None:
+    assert from_library_error(musicremixer.TooManySamplesError("too much")).status_code == 413

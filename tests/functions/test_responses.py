@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from functions.errors import ApiError
 from functions.responses import (
@@ -105,11 +108,49 @@ def test_the_estimate_uses_the_requested_duration_and_the_json_budget() -> None:
     assert "under 25 s" in info.value.detail
 
 
+@pytest.mark.parametrize(
+    ("fmt", "size", "fits"),
+    [
+        ("mp3", "is 57.6 MB", "format=ogg, or a duration under 281 s"),  # 128 kb/s exactly
+        ("ogg", "is at least 7.2 MB", "format=mp3, or a duration under 280 s"),  # typical 128 kb/s
+        ("flac", "is at least 12.7 MB", "format=mp3 or ogg, or a duration under 42 s"),
+    ],
+)
+def test_every_format_is_refused_before_rendering_when_it_cannot_fit(fmt, size, fits) -> None:
+    # The case: duration=3600 took 38 s (mp3) and 31 s (ogg) to render before its 413.
+    with pytest.raises(ApiError) as info:
+        check_estimate(
+            SourceShape(44100, 2, 200.0), fmt=fmt, duration=3600, max_response_bytes=4_500_000, as_json=False
+        )
+    assert info.value.code == "response_too_large"
+    assert f"A 3600 s {fmt.upper()} {size}; the limit is 4.5 MB" in info.value.detail
+    assert fits in info.value.detail
+
+
 @pytest.mark.parametrize("fmt", ["mp3", "ogg", "flac"])
-def test_compressed_formats_are_not_estimated(fmt) -> None:
+def test_what_may_fit_is_left_to_the_check_after_encoding(fmt) -> None:
+    # A 3-minute MP3 is 2.9 MB; an OGG or FLAC of 3 minutes might fit, so it is rendered and checked.
+    seconds = 180.0 if fmt != "flac" else 30.0
     check_estimate(
-        SourceShape(44100, 2, 3600.0), fmt=fmt, duration=None, max_response_bytes=1000, as_json=False
+        SourceShape(44100, 2, seconds), fmt=fmt, duration=None, max_response_bytes=4_500_000, as_json=False
     )
+
+
+def test_mp3_just_over_the_limit_is_refused_and_just_under_is_not() -> None:
+    # 128 kb/s is 16,000 bytes a second: 4.5 MB hold 281 s; refused past the 2 % slack (287 s).
+    shape = SourceShape(44100, 2, 0.0)
+    check_estimate(shape, fmt="mp3", duration=285.0, max_response_bytes=4_500_000, as_json=False)
+    with pytest.raises(ApiError):
+        check_estimate(shape, fmt="mp3", duration=289.0, max_response_bytes=4_500_000, as_json=False)
+
+
+def test_the_estimate_uses_the_shape_the_decoder_keeps() -> None:
+    # 8 channels at 192 kHz are kept as stereo at 48 kHz: the WAV estimate is of that.
+    y = np.zeros((8, 19200), dtype=np.float32)
+    buffer = io.BytesIO()
+    sf.write(buffer, y.T, 192000, format="FLAC", subtype="PCM_16")
+    shape = probe_sources([("a.flac", buffer.getvalue())])
+    assert shape == SourceShape(48000, 2, pytest.approx(0.1))
 
 
 def test_no_estimate_without_a_shape() -> None:

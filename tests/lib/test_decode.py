@@ -10,10 +10,18 @@ import pytest
 import soundfile as sf
 
 from musicremixer.decode import decode_audio
-from musicremixer.errors import DecodeError, InputTooLongError, MusicRemixerError, ParameterError
+from musicremixer.errors import (
+    DecodeError,
+    InputTooLongError,
+    MusicRemixerError,
+    ParameterError,
+    TooManySamplesError,
+)
 from tests.synth import click_track, noise, silence, synthetic_song, wav_bytes
 
 NAME = "my song (final).wav"
+# The file's own rate and channels, unfolded: what the round trips below compare with.
+NATIVE = {"max_sr": None, "max_channels": None}
 
 
 def _song(sr: int, channels: int, bars: int = 1):
@@ -69,7 +77,7 @@ WAV_SUBTYPES = [
 @pytest.mark.parametrize("channels", [1, 2, 6])
 def test_wav_subtypes_round_trip(subtype, step, channels):
     song = _song(22050, channels)
-    audio = decode_audio(song.to_bytes("wav", subtype), name=NAME)
+    audio = decode_audio(song.to_bytes("wav", subtype), name=NAME, **NATIVE)
     assert audio.sr == 22050
     assert audio.y.shape == song.y.shape
     assert audio.y.dtype == np.float32
@@ -80,7 +88,7 @@ def test_wav_subtypes_round_trip(subtype, step, channels):
 @pytest.mark.parametrize(("format", "subtype"), [("wav", "PCM_16"), ("flac", "PCM_16"), ("flac", "PCM_24")])
 def test_lossless_rates_round_trip(sr, format, subtype):
     song = _song(sr, 2)
-    audio = decode_audio(song.to_bytes(format, subtype), name=NAME)
+    audio = decode_audio(song.to_bytes(format, subtype), name=NAME, **NATIVE)
     assert audio.sr == sr
     assert audio.y.shape == song.y.shape
     bits = 16 if subtype == "PCM_16" else 24
@@ -90,7 +98,7 @@ def test_lossless_rates_round_trip(sr, format, subtype):
 @pytest.mark.parametrize("channels", [1, 2, 6])
 def test_flac_channels_round_trip(channels):
     song = _song(44100, channels)
-    audio = decode_audio(song.to_bytes("flac"), name=NAME)
+    audio = decode_audio(song.to_bytes("flac"), name=NAME, **NATIVE)
     assert audio.y.shape == song.y.shape
     assert np.abs(audio.y - song.y).max() <= 2.0**-15
 
@@ -120,7 +128,7 @@ LOSSY = [
 def test_lossy_round_trip(format, subtype, sr, channels):
     song = _song(sr, channels)
     data = song.to_bytes(format, subtype)
-    audio = decode_audio(data, name=NAME)
+    audio = decode_audio(data, name=NAME, **NATIVE)
     assert audio.sr == sr
     assert audio.y.shape == song.y.shape
     assert audio.y.dtype == np.float32
@@ -139,7 +147,7 @@ def test_ogg_multichannel_comes_back_in_wav_order():
     y = _tones(48000, 1.0, vorbis_order_hz)
     buffer = io.BytesIO()
     sf.write(buffer, y.T, 48000, format="OGG", subtype="VORBIS")
-    audio = decode_audio(buffer.getvalue(), name=NAME)
+    audio = decode_audio(buffer.getvalue(), name=NAME, **NATIVE)
     found = [round(_dominant_hz(channel, 48000)) for channel in audio.y]
     assert found == [300, 700, 500, 60, 900, 1100]  # L R C LFE Ls Rs
 
@@ -324,13 +332,21 @@ def test_length_is_checked_while_decoding_when_the_header_does_not_say(song_3_4)
     _expect(InputTooLongError, bytes(data), "longer than the limit of 30.0 s", max_seconds=30)
 
 
-def test_header_claiming_hours_is_not_trusted_with_memory(click_120):
+def test_header_claiming_hours_is_refused_before_decoding(click_120):
     # A FLAC whose STREAMINFO claims 2**36 - 1 samples (two months at 22 kHz) in a few kilobytes:
-    # decoding must not allocate for the claim, and the shortfall is reported.
+    # refused for its samples from the header, before any allocation or decoding.
     data = bytearray(click_120.to_bytes("flac"))
     fields = int.from_bytes(data[18:26], "big")
     data[18:26] = (fields | ((1 << 36) - 1)).to_bytes(8, "big")
-    _expect(DecodeError, bytes(data), "cut off")
+    _expect(TooManySamplesError, bytes(data), "68.72 G samples to decode", "921.6 M")
+
+
+def test_header_claiming_more_than_is_there_costs_no_memory(click_120):
+    # Within the bounds but far more than the file holds: the shortfall is reported.
+    data = bytearray(click_120.to_bytes("flac"))
+    fields = int.from_bytes(data[18:26], "big")
+    data[18:26] = ((fields & ~((1 << 36) - 1)) | 22050 * 3000).to_bytes(8, "big")  # 50 min
+    _expect(DecodeError, bytes(data), "cut off", "50 min", "20.0 s")
 
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "60", True])
@@ -375,3 +391,132 @@ def test_damaged_files_give_audio_or_our_error(format, subtype):
             assert audio.y.dtype == np.float32 and np.isfinite(audio.y).all() and np.abs(audio.y).max() <= 1.0
             outcomes.add("decoded")
     assert "DecodeError" in outcomes
+
+
+# --- what is kept: folded to at most stereo at 48 kHz, bounded in samples ---------------------------
+
+
+def test_many_channels_are_mixed_down_to_stereo():
+    # 7.1 in WAV order: L R C LFE Lb Rb Ls Rs, one tone each.
+    hz = [300.0, 500.0, 700.0, 60.0, 1100.0, 1300.0, 1500.0, 1700.0]
+    y = 0.1 * _tones(48000, 1.0, hz) / 0.5
+    audio = decode_audio(wav_bytes(y, 48000), name=NAME)
+    assert audio.y.shape == (2, 48000) and audio.sr == 48000
+
+    def level(channel: np.ndarray, f: float) -> float:
+        spectrum = np.abs(np.fft.rfft(channel)) / channel.size * 2
+        return float(spectrum[round(f)])  # 1 s: bins are 1 Hz apart
+
+    left, right = audio.y
+    assert level(left, 300) == pytest.approx(0.1, rel=0.01) and level(right, 300) < 1e-3
+    assert level(right, 500) == pytest.approx(0.1, rel=0.01) and level(left, 500) < 1e-3
+    for channel in (left, right):  # centre in both at -3 dB, LFE in neither
+        assert level(channel, 700) == pytest.approx(0.07071, rel=0.01)
+        assert level(channel, 60) < 1e-3
+    assert level(left, 1500) == pytest.approx(0.07071, rel=0.01) and level(right, 1500) < 1e-3
+
+
+def test_a_loud_downmix_is_scaled_not_clipped():
+    y = np.full((6, 4800), 0.9, dtype=np.float32)  # every channel at 0.9: the sums pass 2
+    audio = decode_audio(wav_bytes(y, 48000), name=NAME)
+    assert np.abs(audio.y).max() == pytest.approx(1.0)
+    np.testing.assert_allclose(audio.y, 1.0, atol=1e-4)  # L and R sum alike here
+
+
+def test_ogg_surround_is_mixed_down_from_wav_order():
+    # Vorbis order L C R Ls Rs LFE: after reordering, the right channel holds R (700 Hz), not C.
+    y = _tones(48000, 1.0, [300.0, 500.0, 700.0, 900.0, 1100.0, 60.0])
+    buffer = io.BytesIO()
+    sf.write(buffer, y.T, 48000, format="OGG", subtype="VORBIS")
+    audio = decode_audio(buffer.getvalue(), name=NAME)
+    assert audio.y.shape[0] == 2
+    spectrum = np.abs(np.fft.rfft(audio.y[1]))
+    assert spectrum[700] > 10 * spectrum[300]  # R's tone in R, L's tone not
+
+
+@pytest.mark.parametrize(("sr", "format"), [(96000, "wav"), (192000, "flac"), (88200, "flac")])
+def test_high_rates_are_resampled_to_48k(sr, format):
+    y = _tones(sr, 1.0, [1000.0, 3000.0])
+    audio = decode_audio(_file_bytes(y, sr, format), name=NAME)
+    assert audio.sr == 48000
+    assert abs(audio.y.shape[1] - 48000) <= 1
+    assert [round(_dominant_hz(channel, 48000)) for channel in audio.y] == [1000, 3000]
+    middle = audio.y[:, 4800:-4800]  # the filter's edges aside, the level is the same
+    assert np.sqrt((middle**2).mean(axis=1)) == pytest.approx([0.5 / np.sqrt(2)] * 2, rel=0.01)
+
+
+def test_stereo_at_44k_is_kept_bit_exact(song_4_4):
+    audio = decode_audio(song_4_4.to_bytes("wav"), name=NAME)
+    assert audio.sr == 44100
+    np.testing.assert_array_equal(audio.y, decode_audio(song_4_4.to_bytes("wav"), name=NAME, **NATIVE).y)
+
+
+def _flac_claiming(frames: int, *, sr: int = 192000, channels: int = 8) -> bytes:
+    """A short FLAC of this shape whose STREAMINFO claims ``frames``."""
+    data = bytearray(_file_bytes(np.zeros((channels, 1000), dtype=np.float32), sr, "flac"))
+    fields = int.from_bytes(data[18:26], "big")  # rate(20) channels(3) bits(5) total samples(36)
+    data[18:26] = ((fields & ~((1 << 36) - 1)) | frames).to_bytes(8, "big")
+    return bytes(data)
+
+
+def test_decoding_work_is_bounded_in_samples_from_the_header():
+    # Ten minutes of 7.1 at 192 kHz is the most one file may have: at the limit it is decoded (and
+    # found cut off, as this one holds 1000 frames), one second past it is refused unread.
+    _expect(DecodeError, _flac_claiming(600 * 192000), "cut off", "10 min")
+    error = _expect(TooManySamplesError, _flac_claiming(601 * 192000), "10 min 1 s of 8 channels at 192 kHz")
+    message = str(error)
+    assert "923.1 M samples to decode" in message and "at most 921.6 M" in message
+    assert "10 min of 8 channels at 192 kHz" in message  # what fits
+    assert error.code == "too_many_samples"
+
+
+def test_kept_samples_are_bounded_from_the_header(click_120):
+    # 20 s of mono at 22.05 kHz keeps 441,000 samples.
+    data = click_120.to_bytes("flac")
+    assert decode_audio(data, name=NAME, max_samples=441_000).y.size == 441_000
+    error = _expect(
+        TooManySamplesError, data, "441,000 samples as 1 channel at 22.05 kHz", max_samples=440_999
+    )
+    assert "Trim it" in str(error)
+
+
+def test_kept_samples_are_bounded_while_decoding_when_the_header_does_not_say(click_120):
+    data = _without_length(click_120.to_bytes("flac"))
+    _expect(TooManySamplesError, data, "more than", max_samples=300_000)
+
+
+def test_later_inputs_count_what_the_earlier_ones_keep(click_120):
+    data = click_120.to_bytes("flac")
+    decode_audio(data, name=NAME, max_samples=1_000_000, samples_before=559_000)
+    error = _expect(
+        TooManySamplesError, data, "1.0 M samples", "together", max_samples=1_000_000, samples_before=559_001
+    )
+    assert "fewer or shorter songs" in str(error)
+
+
+def test_a_memoryview_is_read_without_a_copy(click_120):
+    data = click_120.to_bytes("wav")
+    view = memoryview(bytearray(data))
+    audio = decode_audio(view, name=NAME)
+    assert audio.y.shape == click_120.y.shape
+
+
+@pytest.mark.parametrize(
+    ("option", "bad"), [("max_samples", 0), ("samples_before", -1), ("max_sr", 10), ("max_channels", 3)]
+)
+def test_bad_fold_options(click_120, option, bad):
+    with pytest.raises(ParameterError, match=option):
+        decode_audio(click_120.to_bytes("wav"), name=NAME, **{option: bad})
+
+
+def _without_length(flac: bytes) -> bytes:
+    data = bytearray(flac)
+    fields = int.from_bytes(data[18:26], "big")
+    data[18:26] = (fields & ~((1 << 36) - 1)).to_bytes(8, "big")
+    return bytes(data)
+
+
+def _file_bytes(y: np.ndarray, sr: int, format: str) -> bytes:
+    buffer = io.BytesIO()
+    sf.write(buffer, y.T, sr, format=format.upper(), subtype="PCM_16")
+    return buffer.getvalue()

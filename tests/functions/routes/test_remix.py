@@ -237,6 +237,26 @@ def test_an_input_with_its_own_problem_is_told_it_before_the_size(
     client = make_client(max_response_bytes=200_000, max_input_seconds=5 if case == "too long" else 600)
     detail = assert_error(upload(client, song, name=name, duration=600), status, code)["detail"]
     assert phrase in detail and "format=mp3" not in detail
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "ogg", "flac"])
+@pytest.mark.parametrize("accept", ["audio/*", "application/json"])
+def test_an_hour_of_any_format_is_refused_before_rendering(make_client, monkeypatch, fmt, accept):
+    # duration=3600 as MP3 took 38 s and 1.5 GB before its 413: now the library is never called.
+    rendered = []
+    monkeypatch.setattr(musicremixer, "remix", lambda *a, **k: rendered.append(1))
+    from tests.synth import synthetic_song
+
+    stereo = synthetic_song(bpm=120, bars=2, sr=44100, channels=2).to_bytes("wav")  # 4 s
+    response = upload(
+        make_client(max_response_bytes=4_500_000),
+        stereo,
+        duration=3600,
+        format=fmt,
+        headers={"accept": accept},
+    )
+    detail = assert_error(response, 413, "response_too_large")["detail"]
+    assert detail.startswith(f"A 3600 s {fmt.upper()}") and "ask for format=" in detail
     assert rendered == []
 
 
