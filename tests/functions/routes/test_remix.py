@@ -247,7 +247,7 @@ def test_an_hour_of_any_format_is_refused_before_rendering(make_client, monkeypa
     monkeypatch.setattr(musicremixer, "remix", lambda *a, **k: rendered.append(1))
     from tests.synth import synthetic_song
 
-    stereo = synthetic_song(bpm=120, bars=2, sr=44100, channels=2).to_bytes("wav")  # 4 s
+    stereo = synthetic_song(bpm=120, bars=4, sr=44100, channels=2).to_bytes("wav")  # 8 s
     response = upload(
         make_client(max_response_bytes=4_500_000),
         stereo,
