@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from functions.errors import from_library_error
+from functions.errors import ApiError, from_library_error
 from functions.inputs import RemixInputs, load_sources, read_remix_request
 from functions.responses import build_response, check_estimate, probe_sources, wants_json
 from functions.routes.openapi import ERROR_RESPONSES, request_body
@@ -47,8 +47,13 @@ async def post_remix(request: Request, settings: Annotated[Settings, Depends(get
 def _remix(inputs: RemixInputs, settings: Settings, as_json: bool) -> Response:
     import musicremixer  # lazy: the engine's import is the cold start (DESIGN.md §3)
 
-    loaded = load_sources(inputs, settings)
     options = inputs.options
+    if options.audio_copy:
+        raise ApiError(
+            "invalid_parameter",
+            "audio_copy is an option of /analyze (the song itself beside its plan); /remix sends the remix.",
+        )
+    loaded = load_sources(inputs, settings)
     check_estimate(
         probe_sources(loaded) if options.format == "wav" else None,  # only a WAV's size is known ahead
         fmt=options.format,

@@ -298,3 +298,25 @@ def test_bad_shapes(y):
 def test_bad_rate(sr):
     with pytest.raises(ParameterError, match="sample rate"):
         encode_audio(Audio(y=np.zeros((1, 10), dtype=np.float32), sr=sr), format="wav")
+
+
+def test_listening_copy_fits_keeps_the_shape_and_is_deterministic():
+    import io
+
+    import soundfile as sf
+
+    from musicremixer.encode import encode_copy
+    from tests.synth import synthetic_song
+
+    song = synthetic_song(bpm=120, meter=4, bars=20, sr=44100, channels=2)  # 40 s
+    audio = Audio(y=song.y, sr=song.sr)
+    roomy = encode_copy(audio, max_bytes=5_000_000)
+    tight = encode_copy(audio, max_bytes=350_000)
+    assert len(tight) <= 350_000 < len(roomy) <= 5_000_000
+    assert encode_copy(audio, max_bytes=350_000) == tight
+    for data in (roomy, tight):
+        info = sf.info(io.BytesIO(data))
+        assert (info.format, info.subtype, info.samplerate, info.channels) == ("OGG", "VORBIS", 44100, 2)
+        assert info.frames == song.y.shape[1]
+    with pytest.raises(ParameterError, match="songs up to about"):
+        encode_copy(audio, max_bytes=100_000)
