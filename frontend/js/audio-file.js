@@ -4,6 +4,8 @@
 // first (WAV, FLAC, OGG Vorbis/Opus, MP3) and the file is decoded in an OfflineAudioContext of
 // that rate: the samples are then the file's own, as the server's decoder reads them.
 
+import { ApiError } from "./api.js";
+
 const OPUS_RATE = 48_000; // Opus always decodes at 48 kHz
 
 /** Decode `bytes` (ArrayBuffer) to an AudioBuffer at the file's own rate; throws a readable Error. */
@@ -15,10 +17,41 @@ export async function decodeSong(bytes, name = "the file") {
     // decodeAudioData detaches its argument: give it a copy, the caller may still send the bytes.
     return await context.decodeAudioData(bytes.slice(0));
   } catch (error) {
-    const problem = new Error(`This browser could not decode ${name}: use a WAV, FLAC, OGG or MP3 file.`);
-    problem.code = "undecodable_audio";
-    problem.cause = error;
-    throw problem;
+    throw new ApiError(`This browser could not decode ${name}: use a WAV, FLAC, OGG or MP3 file.`, {
+      code: "undecodable_audio",
+      cause: error,
+    });
+  }
+}
+
+/**
+ * How this browser turns 16-bit samples into floats, as {negative, positive}: the factors that
+ * turn them back. Chromium divides negative ones by 32768 and positive ones by 32767, others may
+ * divide both by 32768; a WAV written back with the same factors has the very samples it came from.
+ */
+export async function pcm16Scale() {
+  const wav = new DataView(new ArrayBuffer(48));
+  const text = (at, s) => [...s].forEach((ch, i) => wav.setUint8(at + i, ch.charCodeAt(0)));
+  text(0, "RIFF");
+  wav.setUint32(4, 40, true);
+  text(8, "WAVEfmt ");
+  wav.setUint32(16, 16, true);
+  wav.setUint16(20, 1, true);
+  wav.setUint16(22, 1, true);
+  wav.setUint32(24, 8000, true);
+  wav.setUint32(28, 16000, true);
+  wav.setUint16(32, 2, true);
+  wav.setUint16(34, 16, true);
+  text(36, "data");
+  wav.setUint32(40, 4, true);
+  wav.setInt16(44, 32767, true);
+  wav.setInt16(46, -32768, true);
+  try {
+    const decoded = await new OfflineAudioContext(1, 1, 8000).decodeAudioData(wav.buffer);
+    const [high, low] = decoded.getChannelData(0);
+    return { negative: -32768 / low, positive: 32767 / high };
+  } catch {
+    return { negative: 32768, positive: 32768 };
   }
 }
 

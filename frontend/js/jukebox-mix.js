@@ -195,9 +195,11 @@ export function walkFor(walker, graph, seconds) {
  *
  * @param {AudioBuffer} buffer  the decoded song
  * @param {{start: Int32Array, end: Int32Array}} bounds  from beatSamples
+ * @param {{negative: number, positive: number}} scale  float to 16-bit, as the decoder read them
+ *   (audio-file.js' pcm16Scale): a 16-bit song's samples come out as they went in
  * @returns {Blob}
  */
-export function renderWav(buffer, bounds, beats, seconds) {
+export function renderWav(buffer, bounds, beats, seconds, scale = { negative: 32768, positive: 32768 }) {
   const sr = buffer.sampleRate;
   const channels = Array.from({ length: buffer.numberOfChannels }, (_, c) => buffer.getChannelData(c));
   const total = Math.round(seconds * sr);
@@ -207,7 +209,8 @@ export function renderWav(buffer, bounds, beats, seconds) {
   const gainAt = (o) => (o < fadeFrom ? 1 : Math.cos(((o - fadeFrom) / Math.max(1, total - fadeFrom)) * (Math.PI / 2)));
   const put = (o, c, x) => {
     if (o < 0 || o >= total) return;
-    const v = Math.round(x * gainAt(o) * 32768);
+    const y = x * gainAt(o);
+    const v = Math.round(y * (y < 0 ? scale.negative : scale.positive));
     pcm[o * C + c] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
   };
 

@@ -10,7 +10,7 @@
 // (jukebox-mix.js), the drawing (jukebox-view.js) and the controls (jukebox-controls.js).
 
 import { ApiError, requestAnalysis } from "./api.js";
-import { decodeSong } from "./audio-file.js";
+import { decodeSong, pcm16Scale } from "./audio-file.js";
 import { JukeboxControls } from "./jukebox-controls.js";
 import { beatSamples, renderWav, walkFor } from "./jukebox-mix.js";
 import { JukeboxPlayer } from "./jukebox-player.js";
@@ -241,7 +241,7 @@ export class Jukebox {
       const { graph, buffer, bounds, seed, name } = this.song;
       const settings = { ...this.controls.settings(), homeAfter: null };
       const beats = walkFor(new EndlessWalk(graph, { seed, ...settings }), graph, minutes * 60);
-      const blob = renderWav(buffer, bounds, beats, minutes * 60);
+      const blob = renderWav(buffer, bounds, beats, minutes * 60, await pcm16Scale());
       let jumps = 0;
       for (let i = 1; i < beats.length; i += 1) if (beats[i] !== beats[i - 1] + 1) jumps += 1;
       if (this.exportUrl) URL.revokeObjectURL(this.exportUrl);

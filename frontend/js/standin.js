@@ -8,6 +8,8 @@
 // measure that its beats and plan match the original's. The page plays the original, decoded
 // here; only the stand-in travels.
 
+import { ApiError } from "./api.js";
+
 export const STANDIN_RATE = 48_000;
 export const STANDIN_BITRATE = 32_000; // b/s
 export const MIN_BITRATE = 12_000; // below this the analysis would no longer be the song's
@@ -40,12 +42,11 @@ export async function makeStandIn(buffer, name, maxBytes) {
   const fits = Math.floor((maxBytes * 8 * 0.95) / buffer.duration / 1000) * 1000;
   const bitrate = Math.min(STANDIN_BITRATE, fits);
   if (bitrate < MIN_BITRATE) {
-    const error = new Error(
-      `The song is too long to analyse from here: even a compact copy of it would be over ` +
-        `${Math.round(maxBytes / 1e6)} MB. Trim it, or give its URL instead.`,
+    throw new ApiError(
+      "The song is too long to analyse from here: even a compact copy of it would be over " +
+        `${(maxBytes / 1e6).toFixed(1)} MB. Trim it, or give its URL instead.`,
+      { code: "request_too_large" },
     );
-    error.code = "standin_too_large";
-    throw error;
   }
   const mono = await monoAt22k(buffer);
   const packets = await encodeOpus(mono, bitrate);
