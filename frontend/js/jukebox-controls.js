@@ -25,6 +25,7 @@ export class JukeboxControls {
     this.shareRow = $("#jukebox-share-row");
     this.shareLink = $("#jukebox-share-link");
     this.shareNote = $("#jukebox-share-note");
+    this.shareHint = $("#jukebox-share-hint");
     this.status = $("#jukebox-status");
     this.elapsed = $("#jukebox-elapsed");
     this.beats = $("#jukebox-beats");
@@ -77,7 +78,7 @@ export class JukeboxControls {
     this.sampleRate = sampleRate;
     this.channels = channels;
     this.share.disabled = !shareable;
-    this.share.title = shareable ? "" : "A link can reopen a song given by URL; a file stays on your device.";
+    this.shareHint.hidden = shareable;
     this.shareRow.hidden = true;
     this.exportLink.hidden = true;
     this.exportStatus.textContent = "";
@@ -92,7 +93,8 @@ export class JukeboxControls {
     const minutes = parseSeconds(this.homeAfter.value.replace(",", "."));
     return {
       jumpiness: Number(this.jumpiness.value),
-      threshold: threshold >= this.maxDistance ? null : threshold,
+      // The slider's steps may stop a hair short of its max (floating point): the max is "all".
+      threshold: threshold >= this.maxDistance - Number(this.threshold.step) / 2 ? null : threshold,
       longOnly: this.longOnly.checked,
       // "2" means two minutes here; "1:30" a minute and a half.
       homeAfter: Number.isFinite(minutes) && minutes > 0 ? (this.homeAfter.value.includes(":") ? minutes : minutes * 60) : null,

@@ -14,16 +14,24 @@ export const MAX_SHIFT_SECONDS = 0.012;
 export const FADE_OUT_SECONDS = 3.0; // an export of a fixed length fades out over its last seconds
 const LIMITER_SMOOTHING_SECONDS = 0.005;
 
-/** Each beat's first and last-plus-one sample in `buffer`, as the server rounds them. */
+/** Each beat's first and last-plus-one sample in `buffer`, as the server rounds them (numpy: half to even). */
 export function beatSamples(plan, sampleRate) {
   const beats = plan.beats;
   const start = new Int32Array(beats.length);
   const end = new Int32Array(beats.length);
   beats.forEach((beat, i) => {
-    start[i] = Math.round(beat.start * sampleRate);
-    end[i] = Math.round(beat.end * sampleRate);
+    start[i] = roundHalfEven(beat.start * sampleRate);
+    end[i] = roundHalfEven(beat.end * sampleRate);
   });
   return { start, end };
+}
+
+/** Math.round rounds x.5 up; numpy.round (and so the server) rounds it to the even neighbour. */
+export function roundHalfEven(x) {
+  const floor = Math.floor(x);
+  const fraction = x - floor;
+  if (fraction !== 0.5) return Math.round(x);
+  return floor % 2 === 0 ? floor : floor + 1;
 }
 
 /**

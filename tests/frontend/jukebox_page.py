@@ -33,7 +33,7 @@ class JukeboxPage:
         self.share_link = page.get_by_label("Link to this song with these settings")
         self.status = page.locator("#jukebox-status")
         self.canvas = page.get_by_role("slider", name="Play from beat")
-        self.jumpiness = self.section.get_by_role("slider", name="Jumpiness")
+        self.jumpiness = self.section.get_by_role("slider", name="Branch chance")
         self.threshold = page.get_by_role("slider", name="Similarity threshold")
         self.long_only = page.get_by_role("checkbox", name="Long jumps only")
         self.home_after = page.get_by_label("Bring it home after")
