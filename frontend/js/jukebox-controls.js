@@ -141,7 +141,7 @@ export class JukeboxControls {
   /** Minutes asked for the download, or NaN. */
   exportMinutes() {
     const minutes = Number(this.minutes.value.replace(",", "."));
-    return minutes > 0 && minutes <= 120 ? minutes : Number.NaN;
+    return minutes > 0 && minutes <= 60 ? minutes : Number.NaN; // an hour of 44.1 kHz stereo is 635 MB
   }
 
   setPlaying(playing, ended) {

@@ -231,7 +231,7 @@ export class Jukebox {
     const minutes = this.controls.exportMinutes();
     const { exportStatus, exportLink, exportButton } = this.controls;
     if (!Number.isFinite(minutes)) {
-      exportStatus.textContent = "Type how many minutes to download: a number from 0.1 to 120.";
+      exportStatus.textContent = "Type how many minutes to download: a number from 0.1 to 60.";
       return;
     }
     exportButton.disabled = true;
