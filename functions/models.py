@@ -21,7 +21,7 @@ Format = Literal["wav", "flac", "ogg", "mp3"]
 
 
 class RemixOptions(BaseModel):
-    """Options of a remix (``/analyze`` accepts and ignores ``format``)."""
+    """Options of a remix (``/analyze`` accepts and ignores ``format``; ``audio_copy`` is ``/analyze``'s)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -54,6 +54,12 @@ class RemixOptions(BaseModel):
         "transitions.",
     )
     format: Format = Field(default="wav", description="Encoding of the audio.")
+    audio_copy: bool = Field(
+        default=False,
+        description="`/analyze` only, one song: also send the song itself back as OGG Vorbis at the best "
+        'quality that fits the response, as `{"plan": {...}, "audio": {"media_type", "filename", "base64"}}` '
+        "(for a page that plays a song given by URL, such as the jukebox).",
+    )
 
     @field_validator("duration", "seed", "jumpiness", mode="before")
     @classmethod
@@ -85,7 +91,7 @@ class RemixJSON(RemixOptions):
 class RemixForm(RemixOptions):
     """The options as multipart form fields: empty fields count as absent (HTML forms send them)."""
 
-    @field_validator("duration", "seed", "jumpiness", "keep_order", "format", mode="before")
+    @field_validator("duration", "seed", "jumpiness", "keep_order", "format", "audio_copy", mode="before")
     @classmethod
     def _empty_is_absent(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, str) and not value.strip():

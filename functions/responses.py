@@ -190,6 +190,27 @@ def plan_response(plan: dict[str, Any]) -> Response:
     return Response(dumps(plan).encode(), media_type="application/json", headers=headers)
 
 
+def usable_audio_bytes(max_response_bytes: int, *, plan: dict[str, Any]) -> int:
+    """Most bytes of audio that fit in a JSON answer beside ``plan`` (as base64, within the limit)."""
+    return _usable_audio_bytes(max_response_bytes, as_json=True, plan_bytes=len(dumps(plan)))
+
+
+def copy_response(plan: dict[str, Any], copy: bytes, *, name: str, max_response_bytes: int) -> Response:
+    """``/analyze``'s answer with ``audio_copy``: ``{"plan", "audio"}``, the audio the song itself as OGG."""
+    stem = PurePosixPath(name.replace("\\", "/")).stem
+    safe = re.sub(r"[^A-Za-z0-9._()+-]+", "_", stem).strip("._")[:80] or "song"
+    audio = {
+        "media_type": "audio/ogg",
+        "filename": f"{safe}.ogg",
+        "base64": base64.b64encode(copy).decode("ascii"),
+    }
+    body = f'{{"plan":{dumps(plan)},"audio":{dumps(audio)}}}'.encode()
+    if len(body) > json_body_limit(max_response_bytes):  # encode_copy kept to the room: never expected
+        raise ApiError("response_too_large", "The song's copy does not fit the response; try a shorter song.")
+    headers = {"X-Remix-Seed": str(plan.get("seed", ""))}
+    return Response(body, media_type="application/json", headers=headers)
+
+
 def dumps(data: Any) -> str:
     """Compact JSON; numpy scalars and arrays (should the plan carry any) become plain numbers and lists."""
     return json.dumps(data, separators=(",", ":"), allow_nan=False, default=_plain)

@@ -1,8 +1,8 @@
 // Talking to the MusicRemixer API: where it is, its limits, and one remix request with progress.
 //
 // The API lives under `api/` next to the page unless <meta name="musicremixer-api"> says otherwise.
-// A remix is one HTTP request; the stages reported here are the ones the browser can see:
-// uploading (with bytes), waiting while the server remixes, downloading, then decoding the audio.
+// A remix (or an analysis) is one HTTP request; the stages reported here are the ones the browser
+// can see: uploading (with bytes), waiting while the server works, downloading, then decoding.
 
 /** An error the page can explain: `code` is stable, `message` is for people. */
 export class ApiError extends Error {
@@ -54,14 +54,50 @@ export async function fetchLimits({ signal } = {}) {
  * @param {(p: {stage: string, loaded?: number, total?: number}) => void} [hooks.onProgress]
  * @returns {Promise<{plan: object, blob: Blob, mediaType: string, filename: string}>}
  */
-export function requestRemix({ urls, files, options }, { signal, onProgress = () => {} } = {}) {
+export async function requestRemix(request, hooks = {}) {
+  const data = await post("remix", request, hooks);
+  if (!data?.plan || !data?.audio?.base64) {
+    throw new ApiError("The server's answer had no remix in it.", { code: "bad_response" });
+  }
+  return withAudio(data, hooks);
+}
+
+/**
+ * POST analyze: the plan alone, or with `options.audio_copy` the plan and the song itself
+ * (OGG Vorbis that fits the response) as {plan, blob, mediaType, filename}.
+ */
+export async function requestAnalysis(request, hooks = {}) {
+  const data = await post("analyze", request, hooks);
+  if (request.options?.audio_copy) {
+    if (!data?.plan || !data?.audio?.base64) {
+      throw new ApiError("The server's answer had no song in it.", { code: "bad_response" });
+    }
+    return withAudio(data, hooks);
+  }
+  if (!Array.isArray(data?.beats)) throw new ApiError("The server's answer had no plan in it.", { code: "bad_response" });
+  return { plan: data, blob: null, mediaType: "", filename: "" };
+}
+
+function withAudio(data, { onProgress = () => {} } = {}) {
+  onProgress({ stage: "decode" });
+  try {
+    const mediaType = data.audio.media_type || "application/octet-stream";
+    const blob = new Blob([base64ToBytes(data.audio.base64)], { type: mediaType });
+    return { plan: data.plan, blob, mediaType, filename: data.audio.filename || "" };
+  } catch (error) {
+    throw new ApiError("The server's answer could not be read.", { code: "bad_response", cause: error });
+  }
+}
+
+/** One POST to the API with JSON (URLs only) or multipart (files), reporting progress; resolves to the JSON answer. */
+function post(path, { urls, files, options }, { signal, onProgress = () => {} } = {}) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new ApiError("Cancelled.", { code: "cancelled" }));
       return;
     }
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", new URL("remix", apiBase()));
+    xhr.open("POST", new URL(path, apiBase()));
     xhr.setRequestHeader("Accept", "application/json");
     xhr.responseType = "text";
 
@@ -110,25 +146,16 @@ export function requestRemix({ urls, files, options }, { signal, onProgress = ()
     });
     xhr.addEventListener("load", () => {
       done();
-      try {
-        const data = parseJson(xhr.responseText);
-        if (xhr.status < 200 || xhr.status >= 300) {
-          reject(errorFromResponse(xhr.status, data, xhr.responseText));
-          return;
-        }
-        if (!data?.plan || !data?.audio?.base64) {
-          reject(new ApiError("The server's answer had no remix in it.", { status: xhr.status, code: "bad_response" }));
-          return;
-        }
-        onProgress({ stage: "decode" });
-        const mediaType = data.audio.media_type || "application/octet-stream";
-        const blob = new Blob([base64ToBytes(data.audio.base64)], { type: mediaType });
-        resolve({ plan: data.plan, blob, mediaType, filename: data.audio.filename || "" });
-      } catch (error) {
-        reject(new ApiError("The server's answer could not be read.", {
-          status: xhr.status, code: "bad_response", cause: error,
-        }));
+      const data = parseJson(xhr.responseText);
+      if (xhr.status < 200 || xhr.status >= 300) {
+        reject(errorFromResponse(xhr.status, data, xhr.responseText));
+        return;
       }
+      if (data === null) {
+        reject(new ApiError("The server's answer could not be read.", { status: xhr.status, code: "bad_response" }));
+        return;
+      }
+      resolve(data);
     });
 
     xhr.send(body);

@@ -4,6 +4,7 @@
 import { ApiError, fetchLimits, requestRemix } from "./api.js";
 import { checkRequest, probeSeconds } from "./checks.js";
 import { RemixForm } from "./form.js";
+import { Jukebox, loadSong, readShareLink } from "./jukebox.js";
 import { describeError } from "./messages.js";
 import { NowPlaying } from "./now-playing.js";
 import { PlanLegend } from "./plan-legend.js";
@@ -25,6 +26,7 @@ const player = new Player($("#player"), $("#download"), (seconds) => {
   planLegend.setTime(seconds);
   nowPlaying.setTime(seconds);
 });
+const jukebox = new Jukebox($("#jukebox"));
 const cancelButton = $("#cancel-button");
 const message = $("#message");
 const result = $("#result");
@@ -40,12 +42,25 @@ $("#again-button").addEventListener("click", () => {
   form.newSeed();
   remix();
 });
+$("#jukebox-button").addEventListener("click", () => openJukebox());
 cancelButton.addEventListener("click", () => controller?.abort());
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && controller) controller.abort();
 });
 
-loadLimits();
+const shared = readShareLink();
+if (shared) {
+  // A share link: the same song, seed and tuning, ready to play.
+  form.urls.value = shared.url;
+  if (shared.seed !== undefined) form.seed.value = String(shared.seed);
+  if (shared.settings.jumpiness !== undefined) {
+    form.jumpiness.value = String(shared.settings.jumpiness);
+    form.showJumpiness();
+  }
+  loadLimits().then(() => openJukebox(shared.settings));
+} else {
+  loadLimits();
+}
 
 async function loadLimits() {
   const hint = $("#limits-hint");
@@ -111,6 +126,66 @@ async function remix() {
     form.setBusy(false);
     if (!message.hidden) message.focus();
   }
+}
+
+/** Play forever: one song, analysed by the server, played and tuned here. */
+async function openJukebox(settings = {}) {
+  if (controller) return;
+  controller = new AbortController();
+  const { signal } = controller;
+  hideMessage();
+  form.setBusy(true);
+  cancelButton.hidden = false;
+  cancelButton.focus();
+  progress.start();
+  try {
+    if (!limits) await loadLimits();
+    if (form.seed.value.trim() === "") form.newSeed();
+    const values = form.values();
+    const problems = jukeboxProblems(values);
+    if (problems.length > 0) {
+      showProblems(problems);
+      return;
+    }
+    const song = await loadSong({ url: values.urls[0] ?? null, file: values.files[0] ?? null }, limits, {
+      signal,
+      onProgress: (p) => progress.update(p),
+    });
+    if (signal.aborted) throw new ApiError("Cancelled.", { code: "cancelled" });
+    player.clear();
+    jukebox.open(song, { seed: Number(values.seedText), settings: { jumpiness: values.jumpiness, ...settings } });
+    progress.stop();
+    $("#jukebox-heading").focus();
+  } catch (error) {
+    if (!error?.code) console.error(error);
+    showProblems([describeError(error)], error?.code === "cancelled" ? "info" : "error");
+  } finally {
+    progress.stop();
+    controller = null;
+    cancelButton.hidden = true;
+    form.setBusy(false);
+    if (!message.hidden) message.focus();
+  }
+}
+
+/** What stops the jukebox before it asks the server anything. */
+function jukeboxProblems(values) {
+  const count = values.urls.length + values.files.length;
+  if (count > 1) {
+    return [{ title: "The jukebox plays one song", detail: "Give one URL or one file (to mix several songs, use Remix)." }];
+  }
+  // The URL and the seed are checked as for a remix; a file's size is not (a large one goes as a stand-in).
+  const { problems } = checkRequest({ ...values, files: [], durationText: "", format: limits?.formats?.[0] ?? "mp3" }, limits, []);
+  if (values.files.length === 1) {
+    const file = values.files[0];
+    const rest = problems.filter((problem) => problem.title !== "Add a song first");
+    const extension = file.name.includes(".") ? file.name.split(".").pop().toLowerCase() : "";
+    if (!["wav", "wave", "flac", "ogg", "oga", "opus", "mp3"].includes(extension) && !file.type.startsWith("audio/")) {
+      rest.push({ title: `“${file.name}” doesn't look like audio`, detail: "Choose a WAV, FLAC, OGG or MP3 file instead." });
+    }
+    return rest;
+  }
+  return problems;
 }
 
 /**

@@ -9,7 +9,8 @@
 //
 // The counts it drew are on the canvas as data- attributes (beats, bars, clusters, edges, jumps,
 // songs, transitions, left-out, current-beat, playing-track) and in its aria-label, so people
-// using a screen reader and tests can read them.
+// using a screen reader and tests can read them. The jukebox's drawing (jukebox-view.js) reuses
+// the layout and the strokes exported here.
 
 import { partIndexAt, readSongs, songName, songPosition } from "./songs.js";
 import { formatTempo, formatTrackTempo, plural } from "./units.js";
@@ -148,7 +149,7 @@ export class PlanView {
  * Angles of every beat round the circle, each song's span of them, the bar count, the jumps within
  * songs that the sequence takes, and the transitions between songs.
  */
-function layOut(plan, songs) {
+export function layOut(plan, songs) {
   const beats = plan.beats ?? [];
   const starts = [];
   let units = 0;
@@ -195,7 +196,7 @@ function layOut(plan, songs) {
 }
 
 /** Radii: the tiles' ring, and with several songs the bands and badges outside it. */
-function geometryFor(size, ratio, banded) {
+export function geometryFor(size, ratio, banded) {
   const centre = size / 2;
   const band = centre - 13 * ratio; // the middle of the song bands; the badges (10 px) sit on it
   const outer = banded ? band - 9 * ratio : centre - 10 * ratio;
@@ -310,7 +311,7 @@ function drawBadge(ctx, { centre, band, badge, ratio }, span, text, colour, pale
 }
 
 /** Lines of text in the middle, centred, each cut to fit the ring. */
-function drawCentre(ctx, geometry, lines, palette) {
+export function drawCentre(ctx, geometry, lines, palette) {
   const big = Math.round(Math.max(16 * geometry.ratio, geometry.radius * 0.11));
   const small = Math.round(Math.max(12 * geometry.ratio, big * 0.55));
   const heights = lines.map((line) => (line.big ? big : small) * 1.25);
@@ -340,7 +341,7 @@ function setTransitionStroke(ctx, palette, ratio, transition, width) {
   ctx.setLineDash(dash.map((length) => length * ratio));
 }
 
-function tilePath(ctx, { centre, inner, outer }, tile, grow) {
+export function tilePath(ctx, { centre, inner, outer }, tile, grow) {
   ctx.beginPath();
   ctx.arc(centre, centre, outer + grow, tile.from, tile.to);
   ctx.arc(centre, centre, inner - grow, tile.to, tile.from, true);
@@ -348,7 +349,7 @@ function tilePath(ctx, { centre, inner, outer }, tile, grow) {
 }
 
 /** A curve from one beat's tile to another's, bowed towards the centre like the Jukebox's. */
-function strokeArc(ctx, { centre, inner }, layout, from, to) {
+export function strokeArc(ctx, { centre, inner }, layout, from, to) {
   const a = layout.beats[from];
   const b = layout.beats[to];
   if (!a || !b) return;
@@ -370,13 +371,13 @@ function strokeArc(ctx, { centre, inner }, layout, from, to) {
   ctx.stroke();
 }
 
-function clusterColour(cluster, nClusters) {
+export function clusterColour(cluster, nClusters) {
   const hue = (20 + (360 * cluster) / nClusters) % 360;
   return `hsl(${hue.toFixed(0)} 70% 55%)`;
 }
 
 /** The page's colours (style.css), so the drawing follows light and dark mode. */
-function colours(element) {
+export function colours(element) {
   const style = getComputedStyle(element);
   const get = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
   const text = get("--text", "#1d1d1f");
@@ -389,6 +390,7 @@ function colours(element) {
     accent: get("--accent", "#2f5bd3"),
     panel: get("--panel", "#ffffff"),
     transition: get("--transition", "#c0357e"),
+    focus: get("--focus", "#f2a900"),
     songs,
   };
 }

@@ -10,6 +10,11 @@ const STAGES = {
   download: "Receiving the remix…",
   decode: "Decoding the audio…",
   playback: "Getting the player ready…",
+  // The jukebox's.
+  "decode-song": "Decoding the song…",
+  standin: "Making a compact copy of it for the analysis…",
+  analyze: "Analysing on the server…",
+  receive: "Receiving the song…",
 };
 
 export class Progress {
@@ -57,7 +62,7 @@ export class Progress {
     const now = performance.now();
     const total = formatSeconds((now - this.startedAt) / 1000);
     let text = `${total} so far`;
-    if (this.stage === "server") text = `${formatSeconds((now - this.stageStartedAt) / 1000)} on the server, ${total} in all`;
+    if (this.stage === "server" || this.stage === "analyze") text = `${formatSeconds((now - this.stageStartedAt) / 1000)} on the server, ${total} in all`;
     if (this.detail) text = `${this.detail}; ${text}`;
     this.elapsedText.textContent = text;
   }

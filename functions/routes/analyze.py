@@ -1,4 +1,9 @@
-"""``POST /analyze``: the plan of a remix as JSON, without rendering audio."""
+"""``POST /analyze``: the plan of a remix as JSON, without rendering audio.
+
+With ``audio_copy`` (one song), the answer is ``{"plan": {...}, "audio": {...}}``: the plan and the
+song itself as OGG Vorbis at the best quality that fits the response, so a page that was given only
+the song's URL can play it (the jukebox; docs/CONTRACTS.md, "The jukebox").
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from functions.errors import from_library_error
+from functions.errors import ApiError, from_library_error
 from functions.inputs import RemixInputs, load_sources, read_remix_request
-from functions.responses import plan_response
+from functions.responses import copy_response, plan_response, usable_audio_bytes
 from functions.routes.openapi import ERROR_RESPONSES, request_body
 from functions.settings import Settings, get_settings
 from functions.workers import get_workers
@@ -39,8 +44,13 @@ async def post_analyze(request: Request, settings: Annotated[Settings, Depends(g
 def _analyze(inputs: RemixInputs, loaded: list[tuple[str, bytes]], settings: Settings) -> Response:
     import musicremixer  # lazy: the engine's import is the cold start (docs/ARCHITECTURE.md)
 
-    sources = [musicremixer.SourceFile(name, data) for name, data in loaded]
     options = inputs.options
+    if options.audio_copy and len(inputs.songs) != 1:
+        raise ApiError(
+            "invalid_parameter",
+            f"audio_copy sends back one song, and {len(inputs.songs)} were given: send one song at a time.",
+        )
+    sources = [musicremixer.SourceFile(name, data) for name, data in loaded]
     try:
         plan = musicremixer.plan_remix(
             sources,
@@ -52,4 +62,26 @@ def _analyze(inputs: RemixInputs, loaded: list[tuple[str, bytes]], settings: Set
         )
     except musicremixer.MusicRemixerError as exc:
         raise from_library_error(exc) from None
-    return plan_response(plan)
+    if not options.audio_copy:
+        return plan_response(plan)
+    return _with_copy(plan, loaded[0], settings)
+
+
+def _with_copy(plan: dict, source: tuple[str, bytes], settings: Settings) -> Response:
+    """The plan and a listening copy of the song, together within the response limit."""
+    import musicremixer
+    from musicremixer.decode import decode_audio
+    from musicremixer.encode import encode_copy
+
+    name, data = source
+    room = usable_audio_bytes(settings.max_response_bytes, plan=plan)
+    if room <= 0:
+        raise ApiError("response_too_large", "The song's plan alone fills the response: try a shorter song.")
+    try:
+        audio = decode_audio(data, name=name, max_seconds=settings.max_input_seconds)
+        copy = encode_copy(audio, max_bytes=room)
+    except musicremixer.ParameterError as exc:
+        raise ApiError("response_too_large", str(exc)) from None
+    except musicremixer.MusicRemixerError as exc:
+        raise from_library_error(exc) from None
+    return copy_response(plan, copy, name=name, max_response_bytes=settings.max_response_bytes)

@@ -54,6 +54,11 @@ def _remix(
     import musicremixer  # lazy: the engine's import is the cold start (docs/ARCHITECTURE.md)
 
     options = inputs.options
+    if options.audio_copy:
+        raise ApiError(
+            "invalid_parameter",
+            "audio_copy is an option of /analyze (the song itself beside its plan); /remix sends the remix.",
+        )
     try:
         check_estimate(
             probe_sources(loaded),

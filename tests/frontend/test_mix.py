@@ -234,7 +234,7 @@ def test_a_mix_on_a_phone(browser, server, artifacts: Path):
         for locator in (ui.canvas, page.locator("#plan-legend"), page.locator("#now-playing")):
             box = locator.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, locator
-        keep_order_row = page.locator(".check-row")
+        keep_order_row = page.locator("#remix-form .check-row")
         assert keep_order_row.bounding_box()["height"] >= 43.5
         page.screenshot(path=artifacts / "mix-page-phone.png", full_page=True)
         page.locator("#result").screenshot(path=artifacts / "mix-result-phone.png")

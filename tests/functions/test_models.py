@@ -49,8 +49,10 @@ def test_the_multipart_schema_has_no_nulls() -> None:
         "jumpiness",
         "keep_order",
         "format",
+        "audio_copy",
     }
     assert schema["properties"]["keep_order"]["type"] == "boolean"
+    assert schema["properties"]["audio_copy"]["type"] == "boolean"
 
 
 @pytest.mark.parametrize(("text", "value"), [("true", True), ("false", False), ("", False), ("1", True)])

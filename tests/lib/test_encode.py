@@ -423,3 +423,25 @@ def test_a_short_ogg_is_one_stream():
     assert encode_audio(audio, format="ogg") == _fix_ogg_serial(
         _write(_clipped_blocks(audio.y), 44100, 2, "ogg")
     )
+
+
+def test_listening_copy_fits_keeps_the_shape_and_is_deterministic():
+    import io
+
+    import soundfile as sf
+
+    from musicremixer.encode import encode_copy
+    from tests.synth import synthetic_song
+
+    song = synthetic_song(bpm=120, meter=4, bars=20, sr=44100, channels=2)  # 40 s
+    audio = Audio(y=song.y, sr=song.sr)
+    roomy = encode_copy(audio, max_bytes=5_000_000)
+    tight = encode_copy(audio, max_bytes=350_000)
+    assert len(tight) <= 350_000 < len(roomy) <= 5_000_000
+    assert encode_copy(audio, max_bytes=350_000) == tight
+    for data in (roomy, tight):
+        info = sf.info(io.BytesIO(data))
+        assert (info.format, info.subtype, info.samplerate, info.channels) == ("OGG", "VORBIS", 44100, 2)
+        assert info.frames == song.y.shape[1]
+    with pytest.raises(ParameterError, match="songs up to about"):
+        encode_copy(audio, max_bytes=100_000)
