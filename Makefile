@@ -26,6 +26,7 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.realmusic --baseline
+	$(BIN)/python -m bench.mixes
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
