@@ -84,7 +84,11 @@ async function loadLimits() {
   hint.textContent = text.trim() || "Songs are checked when you press Remix.";
 }
 
-async function remix() {
+/**
+ * One request at a time: the form busy and cancellable, the limits known, while `work(signal)` runs;
+ * whatever it throws is shown as a message.
+ */
+async function runRequest(work) {
   if (controller) return;
   controller = new AbortController();
   const { signal } = controller;
@@ -95,6 +99,21 @@ async function remix() {
   progress.start();
   try {
     if (!limits) await loadLimits();
+    await work(signal);
+  } catch (error) {
+    if (!error?.code) console.error(error);
+    showProblems([describeError(error)], error?.code === "cancelled" ? "info" : "error");
+  } finally {
+    progress.stop();
+    controller = null;
+    cancelButton.hidden = true;
+    form.setBusy(false);
+    if (!message.hidden) message.focus();
+  }
+}
+
+function remix() {
+  return runRequest(async (signal) => {
     const values = form.values();
     const fileSeconds = await Promise.all(values.files.map((file) => probeSeconds(file)));
     if (signal.aborted) throw new ApiError("Cancelled.", { code: "cancelled" });
@@ -116,30 +135,12 @@ async function remix() {
     const took = progress.stop();
     showSummary(values, plan, songs, seconds, answer.blob.size, took);
     $("#result-heading").focus();
-  } catch (error) {
-    if (!error?.code) console.error(error);
-    showProblems([describeError(error)], error?.code === "cancelled" ? "info" : "error");
-  } finally {
-    progress.stop();
-    controller = null;
-    cancelButton.hidden = true;
-    form.setBusy(false);
-    if (!message.hidden) message.focus();
-  }
+  });
 }
 
 /** Play forever: one song, analysed by the server, played and tuned here. */
-async function openJukebox(settings = {}) {
-  if (controller) return;
-  controller = new AbortController();
-  const { signal } = controller;
-  hideMessage();
-  form.setBusy(true);
-  cancelButton.hidden = false;
-  cancelButton.focus();
-  progress.start();
-  try {
-    if (!limits) await loadLimits();
+function openJukebox(settings = {}) {
+  return runRequest(async (signal) => {
     if (form.seed.value.trim() === "") form.newSeed();
     const values = form.values();
     const problems = jukeboxProblems(values);
@@ -156,16 +157,7 @@ async function openJukebox(settings = {}) {
     jukebox.open(song, { seed: Number(values.seedText), settings: { jumpiness: values.jumpiness, ...settings } });
     progress.stop();
     $("#jukebox-heading").focus();
-  } catch (error) {
-    if (!error?.code) console.error(error);
-    showProblems([describeError(error)], error?.code === "cancelled" ? "info" : "error");
-  } finally {
-    progress.stop();
-    controller = null;
-    cancelButton.hidden = true;
-    form.setBusy(false);
-    if (!message.hidden) message.focus();
-  }
+  });
 }
 
 /** What stops the jukebox before it asks the server anything. */
