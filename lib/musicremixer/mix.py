@@ -203,6 +203,7 @@ def plan_mix(
             sub_graph, sub_analysis, duration=goal, seed=walk_seed, jumpiness=jumpiness, must_end=not last
         )
         straight = float(analysis.beat_ends[exit_beat] - analysis.beat_starts[entry])
+        bar = song.meter * song.period
         if plan.fade_out > 0 and not last:  # no path ends on the exit in time: play the window as it is
             plan = plan_walk(
                 sub_graph, sub_analysis, duration=straight, seed=walk_seed, jumpiness=0.0, must_end=True
@@ -210,7 +211,6 @@ def plan_mix(
         elif plan.fade_out > 0 and k:
             # Longer than the song plays straight, by loops of whole bars: the nearest length they
             # make, and the song's own ending, are worth more than a second or two of the asked time.
-            bar = song.meter * song.period
             for length in (straight + round((goal - straight) / bar) * bar, straight):
                 retry = plan_walk(
                     sub_graph,
@@ -223,14 +223,12 @@ def plan_mix(
                 if retry.fade_out == 0 and abs(retry.duration - goal) <= bar:
                     plan = retry
                     break
-        if last and k and np.isfinite(want) and plan.fade_out == 0:
-            bar = song.meter * song.period
-            if abs(plan.duration - want) > bar:
-                # The songs before took more than their shares (a phrase at least each): the
-                # asked length is kept, with a fade, rather than overrun by more than a bar.
-                plan = plan_walk(
-                    sub_graph, sub_analysis, duration=max(want, bar), seed=walk_seed, jumpiness=jumpiness
-                )
+        if last and k and np.isfinite(want) and plan.fade_out == 0 and abs(plan.duration - want) > bar:
+            # The songs before took more than their shares (a phrase at least each): the asked
+            # length is kept, with a fade, rather than overrun by more than a bar.
+            plan = plan_walk(
+                sub_graph, sub_analysis, duration=max(want, bar), seed=walk_seed, jumpiness=jumpiness
+            )
         beats = plan.beats + entry
         head, tail = _fit_ramps(entering, leaving, beats.shape[0])
         stretch = np.ones(beats.shape[0])
