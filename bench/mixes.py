@@ -71,7 +71,7 @@ TIMING_ONE = "hw-rock"
 TIMING_SECONDS = 360.0
 MEMORY_SONGS = ("hw-rock", "hw-city", "wz-track3")
 MEMORY_SECONDS = 300.0
-MEMORY_FALLBACK_SECONDS = 240.0  # 3 x 4:00 (two at 44.1 kHz, one at 48) is 65 M samples, under 69.1 M
+MEMORY_FALLBACK_SECONDS = 240.0  # 3 x 4:00, should the engine's bound on kept samples ever refuse 3 x 5:00
 
 # The hosted budget, as docs/DEPLOY.md sizes it: Netlify's proxy waits 26 s; URLs must arrive within
 # the fetch timeout (8 s; 0 for uploads); a cold start's imports cost about 2 s (its measured cold
@@ -824,8 +824,8 @@ def cut_or_loop(track, dest: Path, seconds: float) -> Path:
 def run_memory(tracks: dict, work: Path, log) -> list[dict]:
     """Peak RSS of the CLI mixing three 5-minute songs at the default length.
 
-    The engine refuses inputs that together hold more than ``decode.MAX_KEPT_SAMPLES`` (12 min of
-    stereo at 48 kHz since issue 12; three 5-minute songs are 15). A refusal is recorded as such (it
+    The engine refuses inputs that together hold more than ``decode.MAX_KEPT_SAMPLES`` (15 min of
+    stereo at 48 kHz: three 5-minute songs just fit). A refusal is recorded as such (it
     is the engine's stated limit, not a crash) and the three songs are measured again at
     :data:`MEMORY_FALLBACK_SECONDS`, the longest that fits.
     """

@@ -62,10 +62,11 @@ MAX_CHANNELS = 2
 #: the largest shape the function's published limits (600 s) let through. Decoding and folding that
 #: takes about 6 s on one core.
 MAX_DECODED_SAMPLES = 600 * 192_000 * 8
-#: Most samples (frames x channels, once folded) all the inputs of one remix may keep: 12 minutes of
-#: stereo at 48 kHz, 276 MB as float32. The render holds them and an output as long again, beside
-#: the input bytes: a remix of that much to its own length as WAV peaks at about 850 MB.
-MAX_KEPT_SAMPLES = 720 * MAX_SR * 2
+#: Most samples (frames x channels, once folded) all the inputs of one remix may keep: 15 minutes of
+#: stereo at 48 kHz (three 5-minute songs), 346 MB as float32. The render holds them and an output as
+#: long again: a remix or a mix of that much to its own length as WAV stays under 1 GB
+#: (``tests/lib/test_decode_memory.py``).
+MAX_KEPT_SAMPLES = 900 * MAX_SR * 2
 
 # libsndfile major formats we accept. It reads more (VOC, MAT, SDS, ...), but those have weak
 # signatures that stray bytes could match, and nobody sends them as songs.

@@ -19,13 +19,14 @@ its last one in the song (its *continuation*, which sounds under the next song's
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from musicremixer.loudness import SILENT_LUFS, loudness_lufs
-from musicremixer.render import conform_samples, crossfade, render_plan
+from musicremixer.render import FREE_TIME_CROSSFADE_SECONDS, conform_samples, crossfade, render_plan
 from musicremixer.timestretch import stretch_segments
-from musicremixer.types import Analysis, Audio, Plan, Transition
+from musicremixer.types import Analysis, Audio, Part, Plan, Transition
 
 MAX_MATCH_DB = 6.0
 MATCH_WINDOW_SECONDS = 3.0  # the loudness compared either side of a transition
@@ -59,87 +60,155 @@ def render_mix(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audio
     edges = np.round(np.r_[0.0, np.cumsum(lengths[plan.beats] * stretch)] * sr).astype(int)
     total = round(plan.duration * sr)
     gains = _song_gains(tracks, [p.track for p in plan.parts])
-    out = np.zeros((channels, total), dtype=np.float32)
+    layouts = [_layout(plan, k, analysis, edges, sr) for k in range(len(plan.parts))]
+    # Every part is rendered in place in the one output buffer, so that memory holds the songs and
+    # the mix and nothing as long again: the buffer reaches as far as any part's render does.
+    pad = round(FREE_TIME_CROSSFADE_SECONDS * sr) + 1
+    size = max([total] + [max(x.at + x.shift + x.natural[-1] + pad, x.at + x.length) for x in layouts])
+    out = np.zeros((channels, size), dtype=np.float32)
     continuation = np.zeros((channels, 0), dtype=np.float32)
-    for k, part in enumerate(plan.parts):
-        entering = plan.transitions[k - 1] if k else None
-        leaving = plan.transitions[k] if k < len(plan.transitions) else None
-        y = _render_part(plan, part.steps, entering, leaving, analysis, tracks, edges, sr)
-        y *= np.float32(10 ** (gains[part.track] / 20))
-        at = int(edges[part.steps.start])
-        own = (int(edges[part.steps.stop]) if leaving else total) - at
-        if entering is not None:
-            _match_level(y, out, at, entering, edges, sr)
-            y = _enter(y, continuation, entering, sr)
-        if leaving is not None and leaving.kind == "cut":
-            fade = min(own, round(leaving.length * sr))
+    for x in layouts:
+        before = _loudness_before(out, x.at, sr) if x.entering is not None else SILENT_LUFS
+        y = _render_part(x, plan, analysis, tracks, out, sr)
+        y *= np.float32(10 ** (gains[x.part.track] / 20))
+        own = (int(edges[x.part.steps.stop]) if x.leaving else total) - x.at
+        if x.entering is not None:
+            _match_level(y, before, x.entering, edges, sr)
+            y = _enter(y, continuation, x.entering, sr)
+        if x.leaving is not None and x.leaving.kind == "cut":
+            fade = min(own, round(x.leaving.length * sr))
             y[:, own - fade : own] *= np.cos(np.linspace(0.0, np.pi / 2, fade, dtype=np.float32))
-        n = max(0, min(own, total - at, y.shape[1]))
-        out[:, at : at + n] = y[:, :n]
-        continuation = y[:, own:]
+        continuation = y[:, own:].copy()
+        y[:, own:] = 0.0  # the next part is rendered there, added to zeros
+    out = out[:, :total]
     if plan.fade_out > 0:
         n = min(total, round(plan.fade_out * sr))
         out[:, total - n :] *= np.cos(np.linspace(0.0, np.pi / 2, n, dtype=np.float32))
     return Audio(y=out, sr=sr)
 
 
-def _render_part(
-    plan: Plan,
-    steps: slice,
-    entering: Transition | None,
-    leaving: Transition | None,
-    analysis: Analysis,
-    tracks: list[Audio],
-    edges: np.ndarray,
-    sr: int,
-) -> np.ndarray:
-    """The part's audio from its entry on, its head and tail stretched, then its continuation."""
+@dataclass(frozen=True)
+class _Layout:
+    """Where a part's audio goes: its beats as played, and how its head and tail are stretched.
+
+    ``natural`` are the sample edges of the played beats (the part's, then its continuation's) at
+    their own tempo; ``out_edges`` those of the part's beats in the mix, from its entry ``at``.
+    The head's ``shift`` is how much longer (or shorter) its stretched beats are than its own, so
+    the unstretched beats after it sit at ``at + shift + natural``. ``length`` is the part's audio
+    with its continuation, stretched.
+    """
+
+    part: Part
+    entering: Transition | None
+    leaving: Transition | None
+    played: np.ndarray
+    natural: np.ndarray
+    out_edges: np.ndarray
+    at: int
+    head: int  # beats eased at the entry (0: none)
+    tail_begin: int  # natural sample where the stretched tail starts (-1: none)
+    tail_in: tuple[int, ...]
+    tail_out: tuple[int, ...]
+
+    @property
+    def shift(self) -> int:
+        return int(self.out_edges[self.head] - self.natural[self.head])
+
+    @property
+    def length(self) -> int:
+        natural = int(self.natural[-1]) if self.tail_begin < 0 else self.tail_begin + sum(self.tail_out)
+        return self.shift + natural
+
+
+def _layout(plan: Plan, k: int, analysis: Analysis, edges: np.ndarray, sr: int) -> _Layout:
+    part = plan.parts[k]
+    steps = part.steps
+    entering = plan.transitions[k - 1] if k else None
+    leaving = plan.transitions[k] if k < len(plan.transitions) else None
     beats = plan.beats[steps]
     lengths = analysis.beat_ends - analysis.beat_starts
     follow = _continuation(beats[-1], leaving, analysis) if leaving is not None else np.zeros(0, dtype=int)
     played = np.r_[beats, follow].astype(int)
-    natural = lengths[played]
-    part = Plan(
-        beats=played,
-        times=np.r_[0.0, np.cumsum(natural)[:-1]],
-        duration=float(natural.sum()),
-        fade_out=0.0,
-        seed=plan.seed,
-        jumpiness=plan.jumpiness,
-    )
-    y = render_plan(part, analysis, tracks).y
-    n = beats.shape[0]
-    natural_edges = np.round(np.r_[0.0, np.cumsum(natural)] * sr).astype(int)
+    natural = np.round(np.r_[0.0, np.cumsum(lengths[played])] * sr).astype(int)
     out_edges = edges[steps.start : steps.stop + 1] - edges[steps.start]
-    join = round(JOIN_SECONDS * sr)
-    # The tail first: stretching the head changes where everything after it lies.
+    n = beats.shape[0]
+    head = entering.eased_steps if entering is not None and entering.kind == "blend" else 0
+    tail_begin, tail_in, tail_out = -1, (), ()
     if leaving is not None and leaving.outgoing_steps and leaving.kind == "blend":
+        join = round(JOIN_SECONDS * sr)
         first = n - leaving.outgoing_steps
-        begin = max(0, int(natural_edges[first]) - join)
-        lengths_in = np.r_[natural_edges[first] - begin, np.diff(natural_edges[first:])]
+        tail_begin = max(0, int(natural[first]) - join)
+        lengths_in = np.r_[natural[first] - tail_begin, np.diff(natural[first:])]
         lengths_out = np.r_[lengths_in[0], np.diff(out_edges[first:]), np.zeros(follow.shape[0], dtype=int)]
         # The continuation, under the crossfade, plays at the tempo where the two songs meet.
         continued = lengths_in[n - first + 1 :]
         lengths_out[n - first + 1 :] = _spread(round(continued.sum() * leaving.outgoing_stretch), continued)
-        body = stretch_segments(y[:, begin:], sr, lengths_in.tolist(), lengths_out.tolist())
-        lead = int(lengths_in[0])
+        tail_in, tail_out = tuple(int(v) for v in lengths_in), tuple(int(v) for v in lengths_out)
+    return _Layout(
+        part,
+        entering,
+        leaving,
+        played,
+        natural,
+        out_edges,
+        int(edges[steps.start]),
+        head,
+        tail_begin,
+        tail_in,
+        tail_out,
+    )
+
+
+def _render_part(
+    x: _Layout, plan: Plan, analysis: Analysis, tracks: list[Audio], out: np.ndarray, sr: int
+) -> np.ndarray:
+    """Render the part into ``out`` from ``x.at``, head and tail stretched; return that view.
+
+    The beats are rendered at their own tempo where the unstretched ones belong (``x.at +
+    x.shift``); the tail, then the head, are read back, stretched and written over them. What the
+    render puts before ``x.at`` (a head played faster than its own tempo) is the previous part's
+    place: it is kept aside and put back.
+    """
+    natural = x.natural
+    lengths = analysis.beat_ends - analysis.beat_starts
+    sub = Plan(
+        beats=x.played,
+        times=np.r_[0.0, np.cumsum(lengths[x.played])[:-1]],
+        duration=float(lengths[x.played].sum()),
+        fade_out=0.0,
+        seed=plan.seed,
+        jumpiness=plan.jumpiness,
+    )
+    base = x.at + x.shift
+    kept = out[:, base : x.at].copy()
+    out[:, base : x.at] = 0.0
+    render_plan(sub, analysis, tracks, out=out[:, base:])
+    end = base + int(natural[-1])
+    join = round(JOIN_SECONDS * sr)
+    # The tail first: stretching the head changes where everything after it lies.
+    if x.tail_begin >= 0:
+        begin = base + x.tail_begin
+        body = stretch_segments(out[:, begin:end], sr, list(x.tail_in), list(x.tail_out))
+        lead = x.tail_in[0]
         if lead:
-            body[:, :lead] = crossfade(y[:, begin : begin + lead], body[:, :lead], sr)
-        y = np.concatenate([y[:, :begin], body], axis=1)
-    if entering is not None and entering.eased_steps and entering.kind == "blend":
-        head = entering.eased_steps
+            body[:, :lead] = crossfade(out[:, begin : begin + lead], body[:, :lead], sr)
+        out[:, begin:end] = 0.0
+        out[:, begin : begin + body.shape[1]] = body
+        end = begin + body.shape[1]
+    if x.head:
+        head_end = base + int(natural[x.head])
+        head = out[:, base:head_end].copy()
         body = stretch_segments(
-            y, sr, np.diff(natural_edges[: head + 1]).tolist(), np.diff(out_edges[: head + 1]).tolist()
+            head, sr, np.diff(natural[: x.head + 1]).tolist(), np.diff(x.out_edges[: x.head + 1]).tolist()
         )
-        rest = y[:, natural_edges[head] :]
-        overlap = min(join, rest.shape[1], body.shape[1], int(natural_edges[head]))
+        overlap = min(join, end - head_end, body.shape[1], head.shape[1])
         if overlap > 0:
             # The stretcher ends its stream a little behind its input; the head's last milliseconds
             # (at speed 1 by then) are crossfaded into the unstretched audio that follows.
-            tail = y[:, natural_edges[head] - overlap : natural_edges[head]]
-            body[:, -overlap:] = crossfade(body[:, -overlap:], tail, sr)
-        y = np.concatenate([body, rest], axis=1)
-    return y
+            body[:, -overlap:] = crossfade(body[:, -overlap:], head[:, -overlap:], sr)
+        out[:, base : x.at] = kept
+        out[:, x.at : x.at + body.shape[1]] = body
+    return out[:, x.at : end]
 
 
 def _spread(total: int, weights: np.ndarray) -> np.ndarray:
@@ -178,11 +247,15 @@ def _song_gains(tracks: list[Audio], played: list[int]) -> dict[int, float]:
     return gains
 
 
-def _match_level(y: np.ndarray, out: np.ndarray, at: int, entering: Transition, edges, sr: int) -> None:
-    """Scale the incoming part's start to the loudness the outgoing one had, easing back after."""
+def _loudness_before(out: np.ndarray, at: int, sr: int) -> float:
+    """Loudness of the mix's last ``MATCH_WINDOW_SECONDS`` before ``at``, the level to match."""
+    return loudness_lufs(out[:, max(0, at - round(MATCH_WINDOW_SECONDS * sr)) : at], sr)
+
+
+def _match_level(y: np.ndarray, before: float, entering: Transition, edges, sr: int) -> None:
+    """Scale the incoming part's start to the loudness ``before`` it, easing back after."""
     window = round(MATCH_WINDOW_SECONDS * sr)
     crossfade_end = round(entering.length * sr) if entering.kind == "blend" else 0
-    before = loudness_lufs(out[:, max(0, at - window) : at], sr)
     after = loudness_lufs(y[:, crossfade_end : crossfade_end + window], sr)
     if before <= SILENT_LUFS or after <= SILENT_LUFS:
         return

@@ -158,13 +158,22 @@ class _Work:
 
 def _decode(sources, max_input_seconds, stage) -> tuple[list[str], tuple[Audio, ...]]:
     from musicremixer.decode import decode_audio
+    from musicremixer.render import conform_samples
 
     stage("decode")
     audios: list[Audio] = []
     for s in sources:
         # All inputs together are bounded in samples (decode.MAX_KEPT_SAMPLES): memory is.
         before = sum(audio.y.size for audio in audios)
-        audios.append(decode_audio(s.data, name=s.name, max_seconds=max_input_seconds, samples_before=before))
+        audio = decode_audio(s.data, name=s.name, max_seconds=max_input_seconds, samples_before=before)
+        if audios and (audio.sr, audio.channels) != (audios[0].sr, audios[0].channels):
+            # The render plays every track at the first one's rate and channels. Converting now,
+            # while only this track is in memory twice, spares the render a copy of it beside the
+            # output (110 MB for five minutes of stereo at 48 kHz).
+            audio = Audio(
+                y=conform_samples(audio, sr=audios[0].sr, channels=audios[0].channels), sr=audios[0].sr
+            )
+        audios.append(audio)
     return [s.name for s in sources], tuple(audios)
 
 

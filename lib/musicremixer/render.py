@@ -63,7 +63,9 @@ class _Gain:
     ramp: int = 0
 
 
-def render_plan(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audio:
+def render_plan(
+    plan: Plan, analysis: Analysis, audios: Sequence[Audio], *, out: np.ndarray | None = None
+) -> Audio:
     """Render the plan into audio at the first track's sample rate and channel count.
 
     Parameters
@@ -73,11 +75,14 @@ def render_plan(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audi
     audios : sequence of Audio
         The decoded tracks, in the analysis' order. Other tracks are converted to the first one's
         rate and channels.
+    out : ndarray of float32, shape (channels, m), optional
+        A buffer of zeros to render into, long enough for the plan and its last crossfade (at
+        most ``FREE_TIME_CROSSFADE_SECONDS`` past it): a mix renders each part in its place.
 
     Returns
     -------
     Audio
-        ``round(plan.duration * sr)`` samples.
+        ``round(plan.duration * sr)`` samples (a view of ``out`` when given).
     """
     sr = audios[0].sr
     sources = [conform_samples(a, sr=sr, channels=audios[0].channels) for a in audios]
@@ -86,7 +91,15 @@ def render_plan(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audi
     free = _free_time_seams(runs, analysis)
     halves = _half_crossfades(runs, free, sr)
     length = sum(run.length for run in runs)
-    out = np.zeros((sources[0].shape[0], max(total, length) + max(halves, default=0)), dtype=np.float32)
+    size = max(total, length) + max(halves, default=0)
+    if out is None:
+        out = np.zeros((sources[0].shape[0], size), dtype=np.float32)
+    elif out.shape[0] != sources[0].shape[0] or out.shape[1] < size:
+        raise ValueError(
+            f"render_plan: out has shape {out.shape}, the plan needs ({sources[0].shape[0]}, {size})"
+        )
+    else:
+        out = out[:, :size]
 
     starts = _aligned_starts(runs, sources, halves, free, round(MAX_SHIFT_SECONDS * sr))
     leads, trails = _crossfade_sides(runs, sources, starts, halves)

@@ -238,8 +238,10 @@ class _Walker:
         allowance = ENDING_EXTRA_JUMPS + int(self.jumpiness * phrases / 2)
         ending = int(self.table[start, 0])
         # The fade's table is built only when the ending is not cheap enough without it.
-        self.exact = ending <= allowance or (must_end and ending < UNREACHABLE) or (
-            ending < UNREACHABLE and ending <= allowance + int(self.lasting()[start, 0])
+        self.exact = (
+            ending <= allowance
+            or (must_end and ending < UNREACHABLE)
+            or (ending < UNREACHABLE and ending <= allowance + int(self.lasting()[start, 0]))
         )
         if not self.exact:
             self.table = self.lasting()
