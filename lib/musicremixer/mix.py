@@ -6,8 +6,11 @@ window of beats). The first song starts at its beginning and the last ends on it
 between, each song hands over on a downbeat:
 
 * **Where.** A song leaves at the end of a phrase (``PHRASE_BARS`` bars counted from its entry) and
-  the next one enters on the first downbeat of a phrase, its first downbeat unless it is the last
-  song: that one enters at the downbeat from which playing on to its ending best fills the time left.
+  the next one enters on the first downbeat of a phrase: its first, unless it is the last song,
+  which enters at the downbeat from which playing on to its ending best fills the time left. Quiet
+  passages (``QUIET_DB`` under the song's level: an intro, a break, a fade-out) are where no song
+  enters or leaves if a phrase nearby will do: on real songs the cuts into quiet intros and out of
+  fades had dropped the level by up to 13 LU, twice what the loudness match makes up.
 * **Blend.** When the incoming beat, taken once, twice or half (``TEMPO_MULTIPLES``), is within
   ``MAX_TEMPO_CHANGE`` of the outgoing one, the incoming song enters stretched to the outgoing
   beat: ``BLEND_BARS`` bars of equal-power crossfade at that tempo, then ``EASE_BARS`` bars over
@@ -40,6 +43,9 @@ CUT_FADE_SECONDS = 0.25
 FREE_TIME_BLEND_SECONDS = 4.0
 CONTINUATION_MARGIN_SECONDS = 0.5  # the outgoing song must have this much audio after the crossfade
 CONTEXT_BARS = 4  # the bars around an exit or entry that the order compares
+QUIET_DB = 6.0  # a phrase this far under its song's median beat is not where a song enters or leaves
+ENTRY_SEARCH = 1 / 3  # a song entering after a quiet start skips at most this much of itself
+EXIT_SEARCH_PHRASES = 2  # an exit may wait this many phrases past its share for a loud one
 MAX_ORDERED_SONGS = 7  # up to 7! orders are compared; longer lists keep the nearest next song
 
 
@@ -53,6 +59,8 @@ class _Song:
     free_time: bool
     duration: float
     downbeats: np.ndarray  # pool indices
+    loudness: np.ndarray  # dB of each of its beats (the analysis' beat RMS), by pool index - first
+    seconds: np.ndarray  # ... and their lengths
 
     @classmethod
     def of(cls, analysis: Analysis, track: int) -> _Song:
@@ -69,11 +77,44 @@ class _Song:
             free_time=bool(t.free_time),
             duration=float(t.duration),
             downbeats=downbeats if downbeats.size else beats[:1],
+            loudness=np.asarray(t.features[:, -1], dtype=float),
+            seconds=lengths,
         )
 
     @property
     def phrase_seconds(self) -> float:
         return PHRASE_BARS * self.meter * self.period
+
+    def quiet(self, beats: np.ndarray, *, after: bool) -> np.ndarray:
+        """Whether the phrase after (or before) each of ``beats`` is a quiet passage of the song.
+
+        Quiet is ``QUIET_DB`` under the song's level: an intro, a break, a fade. Both levels are
+        medians over time of the beats' levels, so a loud bar doesn't hide a quiet phrase, nor a
+        beat the tracker stretched over a quiet intro count as one beat. A song that enters or
+        leaves there is heard dropping or jumping in level by more than the loudness match may
+        make up (``mixdown.MAX_MATCH_DB``).
+        """
+        n = PHRASE_BARS * self.meter
+        at = np.asarray(beats, dtype=int) - self.first
+        lo, hi = (at, at + n) if after else (at - n, at)
+        lo, hi = np.clip(lo, 0, self.loudness.size), np.clip(hi, 0, self.loudness.size)
+        song = _timed_median(self.loudness, self.seconds)
+        return np.array(
+            [
+                _timed_median(self.loudness[a:b], self.seconds[a:b]) < song - QUIET_DB
+                for a, b in zip(lo, hi, strict=True)
+            ],
+            dtype=bool,
+        )
+
+
+def _timed_median(values: np.ndarray, seconds: np.ndarray) -> float:
+    """The median of ``values`` each held for ``seconds``; +inf for none (nothing quiet there)."""
+    if values.size == 0:
+        return np.inf
+    order = np.argsort(values, kind="stable")
+    held = np.cumsum(seconds[order])
+    return float(values[order][np.searchsorted(held, 0.5 * held[-1])])
 
 
 @dataclass(frozen=True)
@@ -320,7 +361,11 @@ def _shares(played: list[_Song], target: float) -> list[float]:
 
 
 def _first_phrase(song: _Song) -> int:
-    return int(song.downbeats[0])
+    """The first phrase-starting downbeat that isn't quiet, in the song's first third; else its first."""
+    phrases = song.downbeats[::PHRASE_BARS]
+    starts = phrases[phrases - song.first <= ENTRY_SEARCH * (song.last - song.first)]
+    loud = starts[~song.quiet(starts, after=True)]
+    return int(loud[0]) if loud.size else int(song.downbeats[0])
 
 
 def _exit(song: _Song, entry: int, want: float, room: float, analysis: Analysis) -> tuple[int, float]:
@@ -345,6 +390,15 @@ def _exit(song: _Song, entry: int, want: float, room: float, analysis: Analysis)
     # after it, and the last one can always give up some of its start (``_last_entry``).
     enough = np.flatnonzero(straight >= want)
     pick = int(enough[0]) if enough.size else candidates.size - 1
+    # Leaving out of a quiet passage drops the level: a loud phrase boundary a little later is worth
+    # a share a phrase or two longer; played through once, a little earlier (before a fade-out).
+    if np.isfinite(want):
+        near = np.arange(pick, min(pick + EXIT_SEARCH_PHRASES + 1, candidates.size))
+    else:
+        near = np.arange(pick, max(pick - EXIT_SEARCH_PHRASES - 1, -1), -1)
+    loud = near[~song.quiet(candidates[near], after=False)]
+    if loud.size:
+        pick = int(loud[0])
     return int(candidates[pick]) - 1, _goal(want, float(straight[pick]))
 
 
@@ -359,9 +413,13 @@ def _last_entry(song: _Song, want: float, analysis: Analysis) -> tuple[int, floa
     # A phrase at least, so a short share still gets a whole phrase of the song's ending.
     usable = tails >= min(song.phrase_seconds, tails.max())
     downbeats, tails = song.downbeats[usable], tails[usable]
-    if want >= tails.max():
-        return int(downbeats[0]), _goal(want, float(tails.max()))
-    pick = int(np.argmin(np.abs(tails - want)))
+    if want >= tails.max():  # played through once: from its first phrase that isn't quiet
+        entry = _first_phrase(song)
+        return entry, _goal(want, song.duration - float(analysis.beat_starts[entry]))
+    # The best fit among the entries that aren't quiet, if one fits within a phrase.
+    miss = np.abs(tails - want)
+    miss[song.quiet(downbeats, after=True)] += song.phrase_seconds
+    pick = int(np.argmin(miss))
     return int(downbeats[pick]), float(tails[pick])
 
 

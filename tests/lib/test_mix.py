@@ -226,3 +226,25 @@ def test_parts_tile_the_output(near_tempi, far_tempi) -> None:
             assert a["end"] == b["start"]
         for t, (before, part) in zip(plan["transitions"], itertools.pairwise(parts), strict=True):
             assert t["at"] == part["start"] and (t["from"], t["to"]) == (before["track"], part["track"])
+
+
+def test_a_song_enters_after_its_quiet_intro_not_in_it() -> None:
+    # Real songs often open quietly: a cut into the intro dropped the level by 12 LU, beyond what
+    # the loudness match makes up. The middle song here starts 20 dB down for eight bars.
+    quiet_bars = 8
+    middle = song(140, bars=40, seed=5)
+    intro = round(middle.downbeat_times[quiet_bars] * SR)
+    middle.y[:, :intro] *= np.float32(0.1)
+    songs = [song(90, bars=24, seed=4), middle, song(100, bars=24, seed=6)]
+    result = remix(sources(*songs), seed=1, keep_order=True)
+    plan = result.plan
+    entering = plan["transitions"][0]
+    assert entering["kind"] == "cut" and entering["to"] == 1
+    entry = plan["beats"][entering["to_beat"]]
+    assert entry["bar_position"] == 0
+    assert entry["start"] >= middle.downbeat_times[quiet_bars] - 0.05, "entered after the intro"
+    y = decoded(result)
+    at = entering["at"]
+    before = loudness_lufs(y[:, round((at - 3) * SR) : round(at * SR)], SR)
+    after = loudness_lufs(y[:, round(at * SR) : round((at + 3) * SR)], SR)
+    assert abs(before - after) <= 1.0
