@@ -15,7 +15,7 @@ from functions.settings import Settings
 from functions.workers import Workers
 
 #: Response headers a page on another origin may read (the file name, the seed, the length).
-EXPOSED_HEADERS = ["Content-Disposition", "X-Remix-Seed", "X-Remix-Duration"]
+EXPOSED_HEADERS = ["Content-Disposition", "X-Remix-Seed", "X-Remix-Duration", "X-Remix-Bitrate"]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
