@@ -14,8 +14,8 @@ from functions.routes import analyze, docs, meta, remix
 from functions.settings import Settings
 from functions.workers import Workers
 
-#: Response headers a page on another origin may read (the file name, the seed, the length).
-EXPOSED_HEADERS = ["Content-Disposition", "X-Remix-Seed", "X-Remix-Duration"]
+#: Response headers a page on another origin may read (the file name, the seed, the length, the bitrate).
+EXPOSED_HEADERS = ["Content-Disposition", "X-Remix-Seed", "X-Remix-Duration", "X-Remix-Bitrate"]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

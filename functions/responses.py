@@ -6,7 +6,10 @@ accepts no audio (no ``audio/*``, no ``*/*``), with
 plays in one response. ``MAX_RESPONSE_BYTES`` bounds the audio; the JSON body may be at most as
 large as that many bytes become in base64 (what Lambda sends for the binary response: 6.0 MB for
 the default 4.5 MB). Oversize answers are a 413 ``response_too_large`` that names what would fit;
-sizes are estimated before rendering (:func:`check_estimate`), and checked after encoding.
+sizes are estimated before rendering (:func:`check_estimate`), and checked after encoding. An MP3
+that would not fit at 128 kb/s steps down to the highest of ``encode.MP3_BITRATES_KBPS`` that does
+(decided before rendering, from the asked length), and is refused only below the lowest; the
+bitrate sent is in the ``X-Remix-Bitrate`` header and the JSON envelope's ``audio.bitrate_kbps``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ _SMALLER_FORMATS = {
     "ogg": "format=mp3",
 }
 _JSON_ENVELOPE_BYTES = 256  # the keys, media type and file name around the base64
+# Room kept for the plan beside a JSON answer's audio when choosing an MP3 bitrate, per second of
+# input and of output: a beat with its edges takes about 150 bytes, a sequence entry 30, and the
+# beats are counted at 3 a second (180 BPM). A 3-minute song at 118 BPM measured 264 and 56 bytes a
+# second of input and output, half this.
+_PLAN_BYTES_PER_INPUT_S = 450
+_PLAN_BYTES_PER_OUTPUT_S = 90
+_PLAN_BYTES_FIXED = 4_096
 
 
 @dataclass(frozen=True)
@@ -119,19 +129,27 @@ def probe_sources(sources: Sequence[tuple[str, bytes]]) -> SourceShape | None:
 
 def check_estimate(
     shape: SourceShape | None, *, fmt: str, duration: float | None, max_response_bytes: int, as_json: bool
-) -> None:
-    """Refuse a remix that cannot fit before spending the time to render it.
+) -> int | None:
+    """Refuse a remix that cannot fit before spending the time to render it; choose MP3's bitrate.
 
     A WAV's size and an MP3's (constant bitrate) are known from the length, rate and channels. FLAC
     and OGG depend on the music, so they are refused here only when even the least they take for
     music (``encoded_size(estimate="least")``) is over: a remix that might fit is rendered, and
     every format is checked again after encoding (:func:`build_response`).
+
+    Returns
+    -------
+    int or None
+        For MP3, the stereo bitrate to encode at (:func:`choose_mp3_kbps`); ``None`` for the other
+        formats, or when the shape is unknown (the library's default, 128 kb/s).
     """
     if shape is None:
-        return
+        return None
     from musicremixer.encode import encoded_size  # lazy: the engine's import is the cold start
 
     seconds = duration if duration is not None else shape.seconds
+    if fmt == "mp3":
+        return _check_mp3(shape, seconds, max_response_bytes=max_response_bytes, as_json=as_json)
     size = encoded_size(seconds, sr=shape.sample_rate, channels=shape.channels, format=fmt)
     limit = json_body_limit(max_response_bytes) if as_json else max_response_bytes
     sent = _base64_length(size) if as_json else size
@@ -157,19 +175,91 @@ def check_estimate(
         )
 
 
-def build_response(result: Any, *, first_name: str, as_json: bool, max_response_bytes: int) -> Response:
-    """The response for a :class:`musicremixer.RemixResult`: audio, or the JSON envelope with the plan."""
+def choose_mp3_kbps(shape: SourceShape, seconds: float, *, max_response_bytes: int, as_json: bool) -> int:
+    """The highest of ``encode.MP3_BITRATES_KBPS`` at which ``seconds`` of MP3 fit the response.
+
+    As audio, the MP3 itself must fit ``max_response_bytes``; in JSON, its base64 must fit beside
+    the plan, whose size is estimated generously from the input and output lengths. When none
+    fits, the lowest (which :func:`check_estimate` then refuses, or leaves to the check after
+    encoding when it is just over).
+    """
+    from musicremixer.encode import MP3_BITRATES_KBPS
+
+    usable = _mp3_room(shape, seconds, max_response_bytes=max_response_bytes, as_json=as_json)
+    for kbps in MP3_BITRATES_KBPS:
+        if _mp3_bytes(shape, seconds, kbps) <= usable:
+            return kbps
+    return MP3_BITRATES_KBPS[-1]
+
+
+def mp3_max_seconds(max_response_bytes: int, *, max_duration: float) -> list[dict[str, float]]:
+    """For ``/limits``: each MP3 bitrate and the longest stereo remix it fits in a response as audio.
+
+    At most ``max_duration``. The JSON form has a little less room (the plan goes beside it).
+    """
+    from musicremixer.encode import MP3_BITRATES_KBPS, encoded_size
+
+    rows = []
+    for kbps in MP3_BITRATES_KBPS:
+        fixed = encoded_size(0.0, sr=44100, channels=2, format="mp3", mp3_kbps=kbps)
+        seconds = (max_response_bytes - fixed) / (kbps * 125)  # 125 bytes a second per kb/s
+        rows.append({"kbps": kbps, "max_seconds": max(0.0, min(math.floor(seconds * 10) / 10, max_duration))})
+    return rows
+
+
+def _check_mp3(shape: SourceShape, seconds: float, *, max_response_bytes: int, as_json: bool) -> int:
+    kbps = choose_mp3_kbps(shape, seconds, max_response_bytes=max_response_bytes, as_json=as_json)
+    size = _mp3_bytes(shape, seconds, kbps)
+    limit = json_body_limit(max_response_bytes) if as_json else max_response_bytes
+    sent = _base64_length(size) if as_json else size
+    if sent <= limit * _ESTIMATE_SLACK:  # just over: the walk may end a little short; checked again
+        return kbps
+    usable = _mp3_room(shape, seconds, max_response_bytes=max_response_bytes, as_json=as_json)
+    per_second = (_mp3_bytes(shape, 100.0, kbps) - _mp3_bytes(shape, 0.0, kbps)) / 100
+    fits = (usable - _mp3_bytes(shape, 0.0, kbps)) / per_second
+    what = f"A {seconds:.0f} s MP3" + (" as base64 in JSON" if as_json else "")
+    shorter = f"a duration under {math.floor(fits)} s" if fits >= 1 else "a much shorter duration"
+    raise ApiError(
+        "response_too_large",
+        f"{what} is {_mb(sent)} even at {kbps} kb/s; the limit is {_mb(limit)}, and {kbps} kb/s is the "
+        f"lowest bitrate sent: ask for {shorter}.",
+    )
+
+
+def _mp3_bytes(shape: SourceShape, seconds: float, kbps: int) -> int:
+    from musicremixer.encode import encoded_size
+
+    return encoded_size(seconds, sr=shape.sample_rate, channels=shape.channels, format="mp3", mp3_kbps=kbps)
+
+
+def _mp3_room(shape: SourceShape, seconds: float, *, max_response_bytes: int, as_json: bool) -> int:
+    """Bytes of MP3 that fit: all of the limit as audio; in JSON what base64 leaves beside the plan."""
+    plan = _PLAN_BYTES_FIXED + _PLAN_BYTES_PER_INPUT_S * shape.seconds + _PLAN_BYTES_PER_OUTPUT_S * seconds
+    return _usable_audio_bytes(
+        max_response_bytes, as_json=as_json, plan_bytes=math.ceil(plan) if as_json else 0
+    )
+
+
+def build_response(
+    result: Any, *, first_name: str, as_json: bool, max_response_bytes: int, mp3_kbps: int | None = None
+) -> Response:
+    """The response for a :class:`musicremixer.RemixResult`: audio, or the JSON envelope with the plan.
+
+    ``mp3_kbps`` is the stereo bitrate an MP3 was asked at (``None``: the library's 128 kb/s); the
+    bitrate of the stream sent (half for mono) goes in ``X-Remix-Bitrate`` and ``audio.bitrate_kbps``.
+    """
     filename = download_name(first_name, result.seed, result.format)
     headers = {"X-Remix-Seed": str(result.seed), "X-Remix-Duration": f"{result.duration:.3f}"}
+    kbps = _sent_kbps(result, mp3_kbps)
+    if kbps is not None:
+        headers["X-Remix-Bitrate"] = str(kbps)
     if as_json:
         plan = dumps(result.plan)
-        audio = dumps(
-            {
-                "media_type": result.media_type,
-                "filename": filename,
-                "base64": base64.b64encode(result.data).decode("ascii"),
-            }
-        )
+        audio_fields: dict[str, Any] = {"media_type": result.media_type, "filename": filename}
+        if kbps is not None:
+            audio_fields["bitrate_kbps"] = kbps
+        audio_fields["base64"] = base64.b64encode(result.data).decode("ascii")
+        audio = dumps(audio_fields)
         body = f'{{"plan":{plan},"audio":{audio}}}'.encode()
         limit = json_body_limit(max_response_bytes)
         if len(body) > limit:
@@ -182,6 +272,20 @@ def build_response(result: Any, *, first_name: str, as_json: bool, max_response_
         )
     headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return Response(result.data, media_type=result.media_type, headers=headers)
+
+
+def _sent_kbps(result: Any, mp3_kbps: int | None) -> int | None:
+    """The bitrate of an MP3 result's stream, from its plan's rate and channels; None for other formats."""
+    if result.format != "mp3":
+        return None
+    from musicremixer.encode import MP3_KBPS, mp3_stream_kbps
+
+    plan = result.plan if isinstance(result.plan, dict) else {}
+    return mp3_stream_kbps(
+        int(plan.get("sample_rate", 44100)),
+        int(plan.get("channels", 2)),
+        MP3_KBPS if mp3_kbps is None else mp3_kbps,
+    )
 
 
 def plan_response(plan: dict[str, Any]) -> Response:

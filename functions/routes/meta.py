@@ -26,6 +26,15 @@ _LIMITS = {
         "formats": {"type": "array", "items": {"type": "string"}},
         "min_duration_s": {"type": "number"},
         "max_duration_s": {"type": "number"},
+        "max_decoded_samples": {"type": "integer"},
+        "max_kept_samples": {"type": "integer"},
+        "mp3_bitrates": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"kbps": {"type": "integer"}, "max_seconds": {"type": "number"}},
+            },
+        },
     },
 }
 
@@ -44,10 +53,23 @@ def get_health() -> dict[str, str]:
 
 @router.get("/limits", summary="The limits in force", response_model=None, responses=_json(_LIMITS))
 def get_limits(settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
-    """The limits, so clients can adapt: inputs, bytes, seconds, response bytes and formats."""
+    """The limits, so clients can adapt: inputs, bytes, seconds, samples, response bytes, formats.
+
+    ``max_decoded_samples`` bounds one file as encoded (seconds x rate x channels);
+    ``max_kept_samples`` all the inputs of a remix together once folded to at most 48 kHz stereo.
+    ``mp3_bitrates`` lists the bitrates an MP3 steps down to when 128 kb/s would not fit the
+    response, each with the longest stereo remix it fits as audio.
+    """
+    # Lazy: the engine's modules pull numpy and soundfile, which the app's start leaves out.
+    from functions.responses import mp3_max_seconds
+    from musicremixer.decode import MAX_DECODED_SAMPLES, MAX_KEPT_SAMPLES
+
     return {
         **settings.limits(),
         "formats": list(FORMATS),
         "min_duration_s": MIN_DURATION_S,
         "max_duration_s": MAX_DURATION_S,
+        "max_decoded_samples": MAX_DECODED_SAMPLES,
+        "max_kept_samples": MAX_KEPT_SAMPLES,
+        "mp3_bitrates": mp3_max_seconds(settings.max_response_bytes, max_duration=MAX_DURATION_S),
     }

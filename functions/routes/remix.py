@@ -28,8 +28,9 @@ _AUDIO_CONTENT = {
     responses={
         200: {
             "description": "The remix. Audio by default, with Content-Disposition, X-Remix-Seed and "
-            "X-Remix-Duration headers; with `Accept: application/json`, "
-            '`{"plan": {...}, "audio": {"media_type", "filename", "base64"}}`.',
+            "X-Remix-Duration headers (and X-Remix-Bitrate, in kb/s, for MP3: lower than 128 when "
+            "that is what fits the response); with `Accept: application/json`, "
+            '`{"plan": {...}, "audio": {"media_type", "filename", "bitrate_kbps" (MP3), "base64"}}`.',
             "content": {**_AUDIO_CONTENT, "application/json": {}},
         },
         **ERROR_RESPONSES,
@@ -60,7 +61,7 @@ def _remix(
             "audio_copy is an option of /analyze (the song itself beside its plan); /remix sends the remix.",
         )
     try:
-        check_estimate(
+        mp3_kbps = check_estimate(
             probe_sources(loaded),
             fmt=options.format,
             duration=options.duration,
@@ -80,12 +81,17 @@ def _remix(
             jumpiness=options.jumpiness,
             keep_order=options.keep_order,
             format=options.format,
+            mp3_kbps=mp3_kbps,
             max_input_seconds=settings.max_input_seconds,
         )
     except musicremixer.MusicRemixerError as exc:
         raise from_library_error(exc) from None
     return build_response(
-        result, first_name=loaded[0][0], as_json=as_json, max_response_bytes=settings.max_response_bytes
+        result,
+        first_name=loaded[0][0],
+        as_json=as_json,
+        max_response_bytes=settings.max_response_bytes,
+        mp3_kbps=mp3_kbps,
     )
 
 

@@ -1,7 +1,8 @@
 """Encode: :class:`~musicremixer.types.Audio` to the bytes of a WAV, FLAC, OGG Vorbis or MP3 file.
 
 Everything happens in memory: WAV, FLAC and OGG through soundfile's bundled libsndfile, MP3 through
-lameenc (LAME, 128 kb/s): libsndfile drives LAME at a setting that took
+lameenc (LAME, 128 kb/s, or down to 64 kb/s when a caller asks: ``MP3_BITRATES_KBPS``): libsndfile
+drives LAME at a setting that took
 7.5 s of CPU for three minutes of stereo, lameenc 2.3 s for the same bitrate. LAME's -q 7 takes
 half the time of its standard -q 5 and measures as well (``python -m bench.mp3_quality``): a better
 SNR on every test signal, the same log-spectral distance in the audible bands (0.49 against
@@ -47,7 +48,17 @@ from musicremixer.channels import WAV_TO_VORBIS, stereo_downmix
 from musicremixer.errors import ParameterError
 from musicremixer.types import Audio
 
-__all__ = ["COPY_LEVELS", "MEDIA_TYPES", "encode_audio", "encode_copy", "encoded_size"]
+__all__ = [
+    "COPY_LEVELS",
+    "MEDIA_TYPES",
+    "MP3_BITRATES_KBPS",
+    "MP3_KBPS",
+    "check_mp3_kbps",
+    "encode_audio",
+    "encode_copy",
+    "encoded_size",
+    "mp3_stream_kbps",
+]
 
 MEDIA_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "mp3": "audio/mpeg"}
 
@@ -59,6 +70,13 @@ _CODECS = {
     "mp3": ("MP3", "MPEG_LAYER_III"),
 }
 MP3_KBPS = 128  # stereo; mono gets half: three minutes of stereo in 2.9 MB, under Lambda's 4.5 MB
+# The stereo bitrates a caller may step down to when 128 kb/s would not fit (a hosted response is
+# 4.5 MB: 4 min 41 s at 128, 6 min 15 s at 96, 9 min 22 s at 64), best first. Each is a standard
+# MPEG-1 layer III rate whose half (mono) is one too. Not below 64: by bench/mp3_quality.py (30 s,
+# -q 7; mean band log-spectral distance) 64 kb/s keeps a dense chord within 1.46 dB of the input
+# (0.57 at 128) and drums-and-chords within 3.8 (0.49), their bands above 3 kHz within 17 as LAME's
+# lowpass sets in; at 48 kb/s that is 11.8, 7.2 and 35 dB: a cliff.
+MP3_BITRATES_KBPS = (128, 112, 96, 80, 64)
 MP3_QUALITY = 7  # LAME's -q 7: half -q 5's time, as good by bench/mp3_quality.py's measures
 _MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 # (highest rate the codec takes, the rate to resample to above it)
@@ -69,7 +87,7 @@ _MAX_CHANNELS = {"wav": 1024, "flac": 8, "ogg": 255, "mp3": 2}
 _CHUNK_FRAMES = 1 << 15
 
 
-def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
+def encode_audio(audio: Audio, *, format: str = "wav", mp3_kbps: int = MP3_KBPS) -> bytes:
     """Encode audio as a file in memory.
 
     Parameters
@@ -82,6 +100,9 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
         or MP3 (LAME at -q 7, constant 128 kb/s for stereo and 64 kb/s for mono, with a LAME info
         tag, so it decodes to exactly the samples given: gapless). See the module notes for the
         rates and channel counts each takes.
+    mp3_kbps : int in MP3_BITRATES_KBPS
+        MP3's constant bitrate for stereo (mono gets half), at the audio's own sample rate: LAME
+        is kept from halving the rate at the lower bitrates. Ignored by the other formats.
 
     Returns
     -------
@@ -92,10 +113,12 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
     Raises
     ------
     ParameterError
-        Unknown ``format``, or ``audio`` is not ``(channels, n)`` samples at a positive rate.
+        Unknown ``format``, an ``mp3_kbps`` not in ``MP3_BITRATES_KBPS``, or ``audio`` is not
+        ``(channels, n)`` samples at a positive rate.
     """
     if format not in _CODECS:
         raise ParameterError(f"format={format!r} is not supported: use one of {', '.join(_CODECS)}.")
+    check_mp3_kbps(mp3_kbps)
     y, sr = audio.y, audio.sr
     if not isinstance(y, np.ndarray) or y.ndim != 2 or y.shape[0] < 1 or y.shape[1] < 1:
         shape = getattr(y, "shape", None)
@@ -111,7 +134,7 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
     if y.shape[0] <= _MAX_CHANNELS[format] and target == sr and not reorder:
         # The common case streams blocks straight from the caller's array: no full-length copy.
         if format == "mp3":
-            data = _encode_mp3(y, sr)
+            data = _encode_mp3(y, sr, mp3_kbps)
         elif format == "ogg":
             data = _encode_ogg(y, sr)
         else:
@@ -130,7 +153,7 @@ def encode_audio(audio: Audio, *, format: str = "wav") -> bytes:
         if format == "ogg" and frames.shape[1] in WAV_TO_VORBIS:
             frames = np.ascontiguousarray(frames[:, list(WAV_TO_VORBIS[frames.shape[1]])])
         blocks = (frames[i : i + _CHUNK_FRAMES] for i in range(0, frames.shape[0], _CHUNK_FRAMES))
-        data = _write(blocks, sr, frames.shape[1], format)
+        data = _write(blocks, sr, frames.shape[1], format, mp3_kbps)
     if format == "ogg":
         data = _fix_ogg_serial(data)
     return data
@@ -236,7 +259,9 @@ _OGG_BYTES_PER_CHANNEL_S = {"least": 8_000 / 8, "typical": 64_000 / 8}
 _FLAC_SHARE_OF_PCM = {"least": 0.02, "typical": 0.6}
 
 
-def encoded_size(seconds: float, *, sr: int, channels: int, format: str, estimate: str = "least") -> int:
+def encoded_size(
+    seconds: float, *, sr: int, channels: int, format: str, estimate: str = "least", mp3_kbps: int = MP3_KBPS
+) -> int:
     """Bytes of ``seconds`` of audio at ``sr`` and ``channels`` once encoded as ``format``.
 
     Parameters
@@ -251,6 +276,8 @@ def encoded_size(seconds: float, *, sr: int, channels: int, format: str, estimat
         FLAC and OGG depend on the music: ``'least'`` is a size that anything with music in it
         exceeds (what may refuse a request before rendering it), ``'typical'`` what music takes
         (what to advise).
+    mp3_kbps : int in MP3_BITRATES_KBPS
+        The MP3's stereo bitrate, as for :func:`encode_audio`.
 
     Returns
     -------
@@ -260,14 +287,19 @@ def encoded_size(seconds: float, *, sr: int, channels: int, format: str, estimat
         raise ParameterError(f"format={format!r} is not supported: use one of {', '.join(_CODECS)}.")
     if estimate not in ("least", "typical"):
         raise ParameterError(f"estimate={estimate!r} is not valid: use 'least' or 'typical'.")
+    check_mp3_kbps(mp3_kbps)
     sr = _supported_rate(int(sr), format)
     if channels > _MAX_CHANNELS[format]:
         channels = 2
     if format == "mp3":
         frame_samples = 1152 if sr >= 32_000 else 576
-        frames = math.ceil((seconds * sr + MP3_ENCODER_DELAY) / frame_samples) + 1  # + the info tag
-        frame_bytes = frame_samples / 8 * _mp3_kbps(sr, channels) * 1000 / sr
-        return math.ceil(frames * frame_bytes)
+        # LAME's delay before the samples, and one frame after them (what it flushes to finish the
+        # last frame's overlap), measured at every rate and bitrate.
+        frames = math.ceil((seconds * sr + MP3_ENCODER_DELAY) / frame_samples) + 1
+        frame_bytes = frame_samples / 8 * _mp3_kbps(sr, channels, mp3_kbps) * 1000 / sr
+        # The info tag's frame is the stream's size, or one at the next bitrate up that holds the
+        # tag: under 300 bytes, as the tag and side info take 194 and a step up adds less than 100.
+        return math.ceil(frames * frame_bytes + max(frame_bytes, 300))
     pcm = round(seconds * sr) * channels * 2
     if format == "wav":
         return 44 + pcm
@@ -276,9 +308,27 @@ def encoded_size(seconds: float, *, sr: int, channels: int, format: str, estimat
     return 4_096 + math.ceil(seconds * channels * _OGG_BYTES_PER_CHANNEL_S[estimate])
 
 
-def _mp3_kbps(sr: int, channels: int) -> int:
-    """LAME's bitrate: ``MP3_KBPS`` for stereo, half for mono and at 12 kHz and below (its ceiling)."""
-    return MP3_KBPS if channels == 2 and sr > 12_000 else MP3_KBPS // 2
+def _mp3_kbps(sr: int, channels: int, kbps: int) -> int:
+    """LAME's bitrate: ``kbps`` for stereo, half for mono and at 12 kHz and below (its ceiling)."""
+    return kbps if channels == 2 and sr > 12_000 else kbps // 2
+
+
+def mp3_stream_kbps(sr: int, channels: int, mp3_kbps: int = MP3_KBPS) -> int:
+    """The bitrate of the MP3 stream :func:`encode_audio` writes for audio at ``sr`` and ``channels``.
+
+    ``mp3_kbps`` for stereo; half of it for mono and at 12 kHz and below; more than two channels
+    are mixed down to stereo, and the rate is the nearest one MP3 takes.
+    """
+    check_mp3_kbps(mp3_kbps)
+    return _mp3_kbps(_supported_rate(int(sr), "mp3"), min(int(channels), 2), mp3_kbps)
+
+
+def check_mp3_kbps(kbps: object) -> None:
+    """Raise :class:`ParameterError` unless ``kbps`` is one of ``MP3_BITRATES_KBPS``."""
+    if kbps not in MP3_BITRATES_KBPS or isinstance(kbps, bool):
+        raise ParameterError(
+            f"mp3_kbps={kbps!r} is not supported: use one of {', '.join(map(str, MP3_BITRATES_KBPS))}."
+        )
 
 
 def _supported_rate(sr: int, format: str) -> int:
@@ -306,9 +356,9 @@ def _downmix_to_stereo(frames: np.ndarray) -> np.ndarray:
     return stereo
 
 
-def _write(blocks, sr: int, channels: int, format: str) -> bytes:
+def _write(blocks, sr: int, channels: int, format: str, mp3_kbps: int = MP3_KBPS) -> bytes:
     if format == "mp3":
-        return _write_mp3(blocks, sr, channels)
+        return _write_mp3(blocks, sr, channels, mp3_kbps)
     buffer = io.BytesIO()
     container, subtype = _CODECS[format]
     with sf.SoundFile(
@@ -342,19 +392,23 @@ def _to_pcm16(frames: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(frames * np.float32(32768)), -32768, 32767).astype(np.int16)
 
 
-def _write_mp3(blocks, sr: int, channels: int) -> bytes:
-    data, n = _lame(blocks, sr, channels)
+def _write_mp3(blocks, sr: int, channels: int, kbps: int = MP3_KBPS) -> bytes:
+    data, n = _lame(blocks, sr, channels, kbps)
     return _with_info_tag(data, n)
 
 
-def _lame(blocks, sr: int, channels: int) -> tuple[bytes, int]:
+def _lame(blocks, sr: int, channels: int, kbps: int) -> tuple[bytes, int]:
     """LAME's frames for ``blocks`` of ``(frames, channels)`` samples, and how many samples went in."""
     import lameenc
 
     encoder = lameenc.Encoder()
     encoder.set_in_sample_rate(sr)
+    # Below 112 kb/s LAME would pick a lower output rate of its own (32 kHz at 96, 24 kHz at 64);
+    # kept at the input's, the frames stay on the grid that the halves, the info tag and
+    # encoded_size count on, and the remix decodes at the rate it was rendered at.
+    encoder.set_out_sample_rate(sr)
     encoder.set_channels(channels)
-    encoder.set_bit_rate(_mp3_kbps(sr, channels))
+    encoder.set_bit_rate(_mp3_kbps(sr, channels, kbps))
     encoder.set_quality(MP3_QUALITY)
     out = bytearray()
     n = 0
@@ -393,17 +447,17 @@ _MP3_JOIN_WINDOW_FRAMES = 6  # candidate joins
 _MP3_POST_ROLL_FRAMES = 10  # frames the first encoder runs past the join window's start
 
 
-def _encode_mp3(y: np.ndarray, sr: int) -> bytes:
+def _encode_mp3(y: np.ndarray, sr: int, kbps: int = MP3_KBPS) -> bytes:
     """``y`` (1 or 2 channels, at an MP3 rate) as a gapless MP3, in two halves at once when long."""
     n = y.shape[1]
     if sr >= 32_000 and n >= _MP3_SPLIT_MIN_SECONDS * sr:  # MPEG-1: 1152-sample frames
-        joined = _encode_mp3_halves(y, sr)
+        joined = _encode_mp3_halves(y, sr, kbps)
         if joined is not None:
             return _with_info_tag(joined, n)
-    return _write_mp3(_pcm16_blocks(y), sr, y.shape[0])
+    return _write_mp3(_pcm16_blocks(y), sr, y.shape[0], kbps)
 
 
-def _encode_mp3_halves(y: np.ndarray, sr: int) -> bytes | None:
+def _encode_mp3_halves(y: np.ndarray, sr: int, kbps: int = MP3_KBPS) -> bytes | None:
     import threading
 
     channels, n = y.shape
@@ -415,7 +469,7 @@ def _encode_mp3_halves(y: np.ndarray, sr: int) -> bytes | None:
 
     def encode(part: str) -> None:
         start, stop = ranges[part]
-        streams[part], _ = _lame(_pcm16_blocks(y[:, start:stop]), sr, channels)
+        streams[part], _ = _lame(_pcm16_blocks(y[:, start:stop]), sr, channels, kbps)
 
     second = threading.Thread(target=encode, args=("second",))
     second.start()
@@ -534,11 +588,10 @@ def _with_info_tag(stream: bytes, n: int) -> bytes:
             break
         count += 1
         pos += frame["length"]
-    header = int.from_bytes(stream[:4], "big") & ~(1 << 9)  # the first frame's, unpadded
-    length = _mp3_frame(header.to_bytes(4, "big"), 0)["length"]
     mpeg1 = first["version"] == 3
     mono = first["mode"] == 3
     side_info = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
+    header, length = _info_frame_header(int.from_bytes(stream[:4], "big"), side_info)
     padding = count * first["samples"] - MP3_ENCODER_DELAY - n
     total = length + len(stream)
     xing = b"".join(
@@ -572,6 +625,25 @@ def _with_info_tag(stream: bytes, n: int) -> bytes:
     tag_end = 4 + side_info + len(body)
     frame[tag_end : tag_end + 2] = _crc16(bytes(frame[:tag_end])).to_bytes(2, "big")
     return bytes(frame) + stream
+
+
+_INFO_TAG_BYTES = 120 + 36  # the "Info" part (with its 100-byte seek table) and the LAME part
+
+
+def _info_frame_header(first_header: int, side_info: int) -> tuple[int, int]:
+    """The info tag frame's header and length: the first frame's, unpadded, at a bitrate it fits in.
+
+    A frame at 48 kb/s mono and 44.1 kHz holds 156 bytes, too few for header, side info, tag and
+    CRC: the tag frame then takes the next bitrate up that holds them (a frame's bitrate is its
+    own; LAME does the same), else a decoder reads a torn tag and plays the padding.
+    """
+    needed = 4 + side_info + _INFO_TAG_BYTES + 2
+    header = first_header & ~(1 << 9)
+    while True:
+        length = _mp3_frame(header.to_bytes(4, "big"), 0)["length"]
+        if length >= needed or (header >> 12) & 15 == 14:
+            return header, length
+        header += 1 << 12
 
 
 def _mp3_frame(data: bytes, pos: int) -> dict | None:
@@ -620,6 +692,12 @@ def _crc16(data: bytes) -> int:
 # (libvorbis writes the same ones for the same rate, channels and quality: checked) start the
 # file, and the packets are laid out in pages again with their granule positions (the sample
 # each page's last packet ends at). Without such a packet in the window: one stream, as before.
+#
+# What else was measured for a faster OGG (three minutes of stereo at 44.1 kHz, CPU seconds, medians
+# of 3-5 on a shared 2-core machine): libvorbis itself 1.5 at this quality and no less at lower ones
+# (1.5-1.9 for compression levels 0.5-1.0); Opus through libsndfile 5.8 (its libopus runs at its
+# highest complexity, which libsndfile doesn't expose) plus 0.3 to resample to 48 kHz; clipping
+# and interleaving 0.06, parsing and re-paging the halves 0.05. So OGG stays Vorbis in two halves.
 
 _OGG_SPLIT_MIN_SECONDS = 20.0
 _OGG_PRE_ROLL = 8 * 4096  # samples the second encoder runs before the join window

@@ -56,6 +56,7 @@ def remix(
     jumpiness: float = 0.5,
     keep_order: bool = False,
     format: str = "wav",
+    mp3_kbps: int | None = None,
     max_input_seconds: float | None = None,
     on_stage: StageCallback | None = None,
 ) -> RemixResult:
@@ -78,6 +79,9 @@ def remix(
         Play several songs in the given order rather than the one with the smoothest transitions.
     format : {'wav', 'flac', 'ogg', 'mp3'}
         Output encoding.
+    mp3_kbps : int in encode.MP3_BITRATES_KBPS or None
+        MP3's stereo bitrate (mono gets half); ``None`` means 128 kb/s. A caller with a size limit,
+        such as a hosted response, picks a lower one before the work starts.
     max_input_seconds : float or None
         Refuse any source longer than this.
     on_stage : callable or None
@@ -94,6 +98,10 @@ def remix(
     """
     stage = on_stage or _ignore
     _check_options(sources, duration, seed, jumpiness, format)
+    from musicremixer.encode import MP3_KBPS, check_mp3_kbps
+
+    mp3_kbps = MP3_KBPS if mp3_kbps is None else mp3_kbps
+    check_mp3_kbps(mp3_kbps)  # before the work, not after the render
     names, audios = _decode(sources, max_input_seconds, stage)
     # Memory: three minutes of stereo are 32 MB as WAV bytes, 63 MB decoded and 63 MB rendered.
     # Let a caller's temporary input bytes go once decoded, and the decoded tracks before encoding.
@@ -111,7 +119,7 @@ def remix(
     del work, audios
     release_free_memory()
     stage("encode")
-    data = encode_audio(audio, format=format)
+    data = encode_audio(audio, format=format, mp3_kbps=mp3_kbps)
     return RemixResult(
         data=data,
         media_type=MEDIA_TYPES[format],

@@ -111,7 +111,7 @@ def test_the_estimate_uses_the_requested_duration_and_the_json_budget() -> None:
 @pytest.mark.parametrize(
     ("fmt", "size", "fits"),
     [
-        ("mp3", "is 57.6 MB", "format=ogg, or a duration under 281 s"),  # 128 kb/s exactly
+        ("mp3", "is 28.8 MB even at 64 kb/s", "ask for a duration under 562 s"),  # the lowest bitrate
         ("ogg", "is at least 7.2 MB", "format=mp3, or a duration under 280 s"),  # typical 128 kb/s
         ("flac", "is at least 12.7 MB", "format=mp3 or ogg, or a duration under 42 s"),
     ],
@@ -137,11 +137,87 @@ def test_what_may_fit_is_left_to_the_check_after_encoding(fmt) -> None:
 
 
 def test_mp3_just_over_the_limit_is_refused_and_just_under_is_not() -> None:
-    # 128 kb/s is 16,000 bytes a second: 4.5 MB hold 281 s; refused past the 2 % slack (287 s).
+    # At the lowest bitrate, 64 kb/s, 8,000 bytes a second: 4.5 MB hold 562 s; refused past the 2 %
+    # slack (573 s), with the numbers.
     shape = SourceShape(44100, 2, 0.0)
-    check_estimate(shape, fmt="mp3", duration=285.0, max_response_bytes=4_500_000, as_json=False)
-    with pytest.raises(ApiError):
-        check_estimate(shape, fmt="mp3", duration=289.0, max_response_bytes=4_500_000, as_json=False)
+    assert check_estimate(shape, fmt="mp3", duration=570.0, max_response_bytes=4_500_000, as_json=False) == 64
+    with pytest.raises(ApiError) as info:
+        check_estimate(shape, fmt="mp3", duration=575.0, max_response_bytes=4_500_000, as_json=False)
+    assert info.value.status_code == 413 and info.value.detail == (
+        "A 575 s MP3 is 4.6 MB even at 64 kb/s; the limit is 4.5 MB, and 64 kb/s is the lowest bitrate "
+        "sent: ask for a duration under 562 s."
+    )
+
+
+# Lambda's 4.5 MB at each bitrate: 128 kb/s holds 281 s, 112: 321 s, 96: 374 s, 80: 449 s, 64: 562 s.
+@pytest.mark.parametrize(
+    ("seconds", "kbps"),
+    [(30, 128), (180, 128), (280, 128), (282, 112), (320, 112), (322, 96), (360, 96), (374, 96),
+     (376, 80), (449, 80), (451, 64), (562, 64)],
+)  # fmt: skip
+def test_an_mp3_steps_down_to_the_highest_bitrate_that_fits(seconds, kbps) -> None:
+    from musicremixer.encode import encoded_size
+
+    shape = SourceShape(44100, 2, 200.0)
+    chosen = check_estimate(shape, fmt="mp3", duration=seconds, max_response_bytes=4_500_000, as_json=False)
+    assert chosen == kbps
+    size = encoded_size(seconds, sr=44100, channels=2, format="mp3", mp3_kbps=kbps)
+    assert size <= 4_500_000  # it fits, and one step up would not
+    if kbps != 128:
+        higher = {112: 128, 96: 112, 80: 96, 64: 80}[kbps]
+        assert encoded_size(seconds, sr=44100, channels=2, format="mp3", mp3_kbps=higher) > 4_500_000
+
+
+def test_the_issue_case_six_minutes_of_mp3_is_sent_at_96_kbps_as_audio_and_in_json() -> None:
+    shape = SourceShape(44100, 2, 360.0)  # one 6-minute song, remixed to its own length
+    for as_json in (False, True):
+        assert (
+            check_estimate(shape, fmt="mp3", duration=None, max_response_bytes=4_500_000, as_json=as_json)
+            == 96
+        )
+
+
+def test_in_json_the_bitrate_leaves_room_for_the_plan() -> None:
+    # 360 s of output from 12 minutes of songs: the plan of 1,440 beats or so goes beside the audio.
+    # As audio 96 kb/s fits; in JSON, with room kept for that plan, 80.
+    shape = SourceShape(44100, 2, 720.0)
+    assert check_estimate(shape, fmt="mp3", duration=360, max_response_bytes=4_500_000, as_json=False) == 96
+    assert check_estimate(shape, fmt="mp3", duration=360, max_response_bytes=4_500_000, as_json=True) == 80
+
+
+def test_mono_gets_the_bitrate_of_its_stereo_step_halved_and_fits_longer() -> None:
+    # Mono MP3 is half the bitrate: 562 s fit at "128" (64 kb/s of mono).
+    assert (
+        check_estimate(
+            SourceShape(44100, 1, 0.0), fmt="mp3", duration=560, max_response_bytes=4_500_000, as_json=False
+        )
+        == 128
+    )
+
+
+def test_a_local_server_keeps_128_kbps_for_the_longest_remix() -> None:
+    from functions.settings import LOCAL_RESPONSE_BYTES
+
+    shape = SourceShape(48000, 2, 2400.0)
+    assert (
+        check_estimate(shape, fmt="mp3", duration=3600, max_response_bytes=LOCAL_RESPONSE_BYTES, as_json=True)
+        == 128
+    )
+
+
+def test_other_formats_choose_no_bitrate() -> None:
+    for fmt in ("wav", "flac", "ogg"):
+        assert (
+            check_estimate(
+                SourceShape(44100, 2, 20.0),
+                fmt=fmt,
+                duration=None,
+                max_response_bytes=4_500_000,
+                as_json=False,
+            )
+            is None
+        )
+    assert check_estimate(None, fmt="mp3", duration=600, max_response_bytes=4_500_000, as_json=False) is None
 
 
 def test_the_estimate_uses_the_shape_the_decoder_keeps() -> None:
@@ -182,6 +258,28 @@ def test_audio_within_the_limit_is_sent_with_its_headers() -> None:
     assert response.headers["content-type"] == "audio/mpeg"
     assert response.headers["content-disposition"] == 'attachment; filename="Song-remix-5.mp3"'
     assert response.headers["x-remix-seed"] == "5" and response.headers["x-remix-duration"] == "100.000"
+    assert response.headers["x-remix-bitrate"] == "128"  # the library's default
+
+
+def test_the_bitrate_sent_is_in_a_header_and_the_envelope() -> None:
+    remix = result(3000)
+    remix.plan.update(sample_rate=44100, channels=2)
+    audio = build_response(remix, first_name="a.mp3", as_json=False, max_response_bytes=4000, mp3_kbps=96)
+    assert audio.headers["x-remix-bitrate"] == "96"
+    envelope = build_response(remix, first_name="a.mp3", as_json=True, max_response_bytes=4000, mp3_kbps=96)
+    assert envelope.headers["x-remix-bitrate"] == "96"
+    assert json.loads(envelope.body)["audio"]["bitrate_kbps"] == 96
+    remix.plan.update(channels=1)  # mono is half the stereo step
+    assert (
+        build_response(
+            remix, first_name="a.mp3", as_json=False, max_response_bytes=4000, mp3_kbps=96
+        ).headers["x-remix-bitrate"]
+        == "48"
+    )
+    other = result(3000, fmt="ogg")
+    response = build_response(other, first_name="a.mp3", as_json=True, max_response_bytes=4000)
+    assert "x-remix-bitrate" not in response.headers
+    assert "bitrate_kbps" not in json.loads(response.body)["audio"]
 
 
 def test_audio_over_the_limit_is_a_413_naming_what_fits() -> None:

@@ -337,6 +337,70 @@ def test_mp3_starts_with_a_valid_lame_info_tag():
     assert int.from_bytes(data[lame + 34 : lame + 36], "big") == _crc16(data[: lame + 34])
 
 
+# --- MP3: lower bitrates ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kbps", [128, 112, 96, 80, 64])
+@pytest.mark.parametrize(("sr", "channels"), [(44100, 2), (48000, 1), (22050, 2)])
+def test_every_mp3_bitrate_keeps_the_rate_and_decodes_to_exactly_the_samples(kbps, sr, channels):
+    from musicremixer.encode import _mp3_frame, encoded_size, mp3_stream_kbps
+
+    n = 2 * sr + 321
+    y = np.zeros((channels, n), dtype=np.float32)
+    y[:, 1000] = y[:, n - 1000] = 0.8
+    data = encode_audio(Audio(y=y, sr=sr), format="mp3", mp3_kbps=kbps)
+    assert data == encode_audio(Audio(y=y, sr=sr), format="mp3", mp3_kbps=kbps)
+    back = decode_audio(data, name="out", max_sr=None)
+    # LAME alone would drop to 32 kHz at 96 kb/s and 24 kHz at 64: the remix keeps its rate.
+    assert back.sr == sr and back.y.shape == (channels, n)
+    assert int(np.argmax(np.abs(back.y[0, : n // 2]))) == 1000
+    tag = _mp3_frame(data, 0)
+    audio_frame = _mp3_frame(data, tag["length"])
+    assert (
+        audio_frame["kbps"] == mp3_stream_kbps(sr, channels, kbps) == (kbps if channels == 2 else kbps // 2)
+    )
+    # The size estimate that chooses the bitrate is never under the real size, and close to it
+    # (two frames, and the 300 bytes it allows for the info tag's frame).
+    estimate = encoded_size(n / sr, sr=sr, channels=channels, format="mp3", mp3_kbps=kbps)
+    assert 0 <= estimate - len(data) <= 2 * audio_frame["length"] + 300
+
+
+def test_the_info_tag_fits_even_where_a_frame_is_smaller_than_it():
+    from musicremixer.encode import _mp3_frame
+
+    # 48 kb/s of mono at 44.1 kHz: 156-byte frames, and the tag with its side info needs 179. The
+    # tag's frame takes the next bitrate up, and the decoder still drops delay and padding.
+    y = _tones(44100, 1.0, [440.0])
+    data = encode_audio(Audio(y=y[:1], sr=44100), format="mp3", mp3_kbps=96)
+    tag = _mp3_frame(data, 0)
+    assert tag["kbps"] > 48 == _mp3_frame(data, tag["length"])["kbps"]
+    assert data[4 + 17 : 4 + 17 + 4] == b"Info"
+    assert sf.info(io.BytesIO(data)).frames == 44100
+
+
+def test_an_mp3_bitrate_not_on_the_list_is_refused():
+    from musicremixer.encode import encoded_size
+
+    for kbps in (100, 0, 320, True, "128"):
+        with pytest.raises(ParameterError, match="mp3_kbps"):
+            encode_audio(_audio(44100, 2), format="mp3", mp3_kbps=kbps)
+        with pytest.raises(ParameterError, match="mp3_kbps"):
+            encoded_size(10.0, sr=44100, channels=2, format="mp3", mp3_kbps=kbps)
+
+
+def test_a_long_mp3_at_the_lowest_bitrate_is_two_halves_joined_cleanly(forty_seconds):
+    from musicremixer.encode import _encode_mp3_halves, _pcm16_blocks, _write_mp3
+
+    y = forty_seconds.y
+    assert _encode_mp3_halves(y, 44100, 64) is not None  # a clean join was found at 64 kb/s too
+    halves = encode_audio(forty_seconds, format="mp3", mp3_kbps=64)
+    one = _write_mp3(_pcm16_blocks(y), 44100, 2, 64)
+    x = decode_audio(_pcm16_wav(y), name="in").y
+    a, b = decode_audio(halves, name="out").y, decode_audio(one, name="out").y
+    assert a.shape == b.shape == y.shape
+    assert _snr_db(x, a) == pytest.approx(_snr_db(x, b), abs=0.3)
+
+
 # --- MP3: two halves at once --------------------------------------------------------------------------
 
 

@@ -256,16 +256,50 @@ def test_an_hour_of_any_format_is_refused_before_rendering(make_client, monkeypa
         headers={"accept": accept},
     )
     detail = assert_error(response, 413, "response_too_large")["detail"]
-    assert detail.startswith(f"A 3600 s {fmt.upper()}") and "ask for format=" in detail
+    # MP3 was stepped down to its lowest bitrate first; the others can still change format.
+    advice = "even at 64 kb/s" if fmt == "mp3" else "ask for format="
+    assert detail.startswith(f"A 3600 s {fmt.upper()}") and advice in detail
     assert rendered == []
 
 
 def test_an_encoded_remix_too_large_is_refused_with_what_fits(make_client, short_song) -> None:
-    response = upload(make_client(max_response_bytes=40_000), short_song, format="mp3", seed=1)
+    # OGG's size is known only once encoded: 12 s might fit 20 kB, so it is rendered, then refused.
+    response = upload(make_client(max_response_bytes=20_000), short_song, format="ogg", seed=1)
     detail = assert_error(response, 413, "response_too_large")["detail"]
     assert detail.startswith(
-        "A 12 s MP3 is 0.1 MB; the limit is 0.0 MB: ask for format=ogg, or a duration under"
+        "A 12 s OGG is 0.1 MB; the limit is 0.0 MB: ask for format=mp3, or a duration under"
     )
+
+
+@pytest.mark.parametrize("accept", ["audio/*", "application/json"])
+def test_an_mp3_too_large_at_128_kbps_is_sent_at_a_lower_bitrate_that_fits(make_client, short_song, accept):
+    from musicremixer.encode import _mp3_frame, encoded_size
+
+    # 12 s of mono at 22.05 kHz: at the "128" step (64 kb/s of mono) it does not fit the limit set
+    # here, at the "80" step (40 kb/s) it does. The step is chosen before rendering.
+    size = encoded_size(12.0, sr=22050, channels=1, format="mp3", mp3_kbps=80)
+    # In JSON the limit also holds the room kept for the plan (about 8 kB for 12 s, as bytes).
+    limit = size + (1_000 if accept == "audio/*" else 9_500)
+    assert encoded_size(12.0, sr=22050, channels=1, format="mp3", mp3_kbps=96) > size + 9_500
+    response = upload(make_client(max_response_bytes=limit), short_song, format="mp3", seed=1,
+                      headers={"accept": accept})  # fmt: skip
+    assert response.status_code == 200, response.text
+    if accept == "application/json":
+        envelope = response.json()
+        assert envelope["audio"]["bitrate_kbps"] == 40
+        data = base64.b64decode(envelope["audio"]["base64"])
+    else:
+        data = response.content
+    assert len(data) <= limit and response.headers["x-remix-bitrate"] == "40"
+    y, sr = sf.read(io.BytesIO(data))
+    assert sr == 22050 and len(y) / sr == pytest.approx(float(response.headers["x-remix-duration"]), abs=1e-3)
+    tag = _mp3_frame(data, 0)
+    assert _mp3_frame(data, tag["length"])["kbps"] == 40  # the first audio frame, after the info tag
+
+
+def test_a_local_server_sends_mp3_at_128_kbps(client, short_song) -> None:
+    response = upload(client, short_song, format="mp3", seed=1, duration=10)
+    assert response.status_code == 200 and response.headers["x-remix-bitrate"] == "64"  # mono: half of 128
 
 
 def test_real_library_errors(make_client, short_song) -> None:
