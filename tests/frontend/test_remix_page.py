@@ -128,7 +128,15 @@ def test_keyboard_only(page, server, audio_host, small_song_wav):
             break
         order.append(focused)
     expected = [
-        "urls", "files", "keep-order", "duration", "jumpiness", "seed", "new-seed", "format", "remix-button"
+        "urls",
+        "files",
+        "keep-order",
+        "duration",
+        "jumpiness",
+        "seed",
+        "new-seed",
+        "format",
+        "remix-button",
     ]
     assert [element for element in order if element in expected] == expected, order
 

@@ -126,7 +126,12 @@ def _status_kb(field: str) -> int:
 
 
 def run_child(task: str, path: Path) -> dict:
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2", "PYTHONPATH": f"{REPO}:{REPO / 'lib'}"}
+    env = {
+        **os.environ,
+        "OPENBLAS_NUM_THREADS": "1",
+        "MALLOC_ARENA_MAX": "2",
+        "PYTHONPATH": f"{REPO}:{REPO / 'lib'}",
+    }
     code = f"from tests.lib.test_decode_memory import child_main; child_main({task!r}, {str(path)!r})"
     completed = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
