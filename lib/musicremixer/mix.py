@@ -27,6 +27,7 @@ in the asked length are left out, from the end of the order, and the plan names 
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -77,13 +78,18 @@ class _Song:
             free_time=bool(t.free_time),
             duration=float(t.duration),
             downbeats=downbeats if downbeats.size else beats[:1],
-            loudness=np.asarray(t.features[:, -1], dtype=float),
+            loudness=np.asarray(t.features[:, dict(analysis.feature_groups)["loudness"]][:, 0], dtype=float),
             seconds=lengths,
         )
 
     @property
     def phrase_seconds(self) -> float:
         return PHRASE_BARS * self.meter * self.period
+
+    @functools.cached_property
+    def level(self) -> float:
+        """The song's level: the median over time of its beats' levels, in dB."""
+        return _timed_median(self.loudness, self.seconds)
 
     def quiet(self, beats: np.ndarray, *, after: bool) -> np.ndarray:
         """Whether the phrase after (or before) each of ``beats`` is a quiet passage of the song.
@@ -98,10 +104,9 @@ class _Song:
         at = np.asarray(beats, dtype=int) - self.first
         lo, hi = (at, at + n) if after else (at - n, at)
         lo, hi = np.clip(lo, 0, self.loudness.size), np.clip(hi, 0, self.loudness.size)
-        song = _timed_median(self.loudness, self.seconds)
         return np.array(
             [
-                _timed_median(self.loudness[a:b], self.seconds[a:b]) < song - QUIET_DB
+                _timed_median(self.loudness[a:b], self.seconds[a:b]) < self.level - QUIET_DB
                 for a, b in zip(lo, hi, strict=True)
             ],
             dtype=bool,
