@@ -8,7 +8,16 @@
 // or Space plays from the beat chosen. Its counts are data- attributes for tests and its
 // aria-valuetext says which beat is chosen.
 
-import { clusterColour, colours, drawCentre, geometryFor, layOut, strokeArc, tilePath } from "./plan-view.js";
+import {
+  clusterColour,
+  colours,
+  drawCentre,
+  geometryFor,
+  layOut,
+  sizeLayers,
+  strokeArc,
+  tilePath,
+} from "./plan-view.js";
 import { readSongs } from "./songs.js";
 import { formatClock, plural } from "./units.js";
 
@@ -141,13 +150,9 @@ export class JukeboxView {
   }
 
   render() {
-    const ratio = window.devicePixelRatio || 1;
-    const size = Math.round(this.canvas.clientWidth * ratio);
-    if (size <= 0 || !this.layout) return;
-    for (const c of [this.canvas, this.base]) {
-      c.width = size;
-      c.height = size;
-    }
+    if (!this.layout) return;
+    const { size, ratio } = sizeLayers(this.canvas, this.base);
+    if (size <= 0) return;
     const ctx = this.base.getContext("2d");
     const palette = colours(this.canvas);
     const geometry = geometryFor(size, ratio, false);

@@ -99,13 +99,9 @@ export class PlanView {
 
   /** Size the canvas to its box and redraw the still layer. */
   render() {
-    const ratio = window.devicePixelRatio || 1;
-    const size = Math.round(this.canvas.clientWidth * ratio);
-    if (size <= 0 || !this.layout) return;
-    for (const c of [this.canvas, this.base]) {
-      c.width = size;
-      c.height = size;
-    }
+    if (!this.layout) return;
+    const { size, ratio } = sizeLayers(this.canvas, this.base);
+    if (size <= 0) return;
     drawBase(this.base.getContext("2d"), size, ratio, this.plan, this.songs, this.layout, colours(this.canvas));
     this.drawFrame();
   }
@@ -369,6 +365,22 @@ export function strokeArc(ctx, { centre, inner }, layout, from, to) {
     by,
   );
   ctx.stroke();
+}
+
+/**
+ * Size a square canvas and its offscreen still layer to the canvas's box in device pixels.
+ * Returns the side in device pixels (0 while the canvas is not laid out) and the pixel ratio.
+ */
+export function sizeLayers(canvas, base) {
+  const ratio = window.devicePixelRatio || 1;
+  const size = Math.round(canvas.clientWidth * ratio);
+  if (size > 0) {
+    for (const c of [canvas, base]) {
+      c.width = size;
+      c.height = size;
+    }
+  }
+  return { size, ratio };
 }
 
 export function clusterColour(cluster, nClusters) {
