@@ -10,6 +10,12 @@ its last one in the song (its *continuation*, which sounds under the next song's
   as far as its peaks allow). At each transition the incoming part is matched to the loudness of
   the outgoing one's last bars (at most ``MAX_MATCH_DB``), easing back over ``MATCH_EASE_SECONDS``
   after its stretched head.
+* **Align.** Under a blend the two songs' beats must coincide, and the tracked beats of each are
+  only as exact as the analysis frames (23 ms), the stretcher's grains move onsets a few
+  milliseconds more. So the incoming head is stretched once, its onsets over the crossfade are
+  cross-correlated with the outgoing continuation's as rendered, and it is stretched again with
+  the lag found (at most ``ALIGN_SECONDS``) taken up by its first beat, where the crossfade has
+  barely begun, and given back over the bars after it.
 * **Join.** A blend mixes the outgoing continuation and the incoming head over the transition's
   length with power-keeping fades whose peaks are held under the louder side
   (:func:`musicremixer.render.crossfade`); a cut fades the outgoing part over the transition's
@@ -25,6 +31,7 @@ import numpy as np
 
 from musicremixer.loudness import SILENT_LUFS, loudness_lufs
 from musicremixer.render import FREE_TIME_CROSSFADE_SECONDS, conform_samples, crossfade, render_plan
+from musicremixer.spectrum import power_spectrogram, power_to_db
 from musicremixer.timestretch import stretch_segments
 from musicremixer.types import Analysis, Audio, Part, Plan, Transition
 
@@ -34,6 +41,9 @@ MATCH_EASE_SECONDS = 4.0
 CUT_RISE_SECONDS = 0.005  # a cut-in starts with this short rise, so it doesn't click
 JOIN_SECONDS = 0.02  # where the stretched head rejoins the unstretched part
 PEAK_CEILING = 0.99
+ALIGN_SECONDS = 0.05  # the most a blend moves the incoming song: a sixteenth at 300 BPM
+ALIGN_HOP_SECONDS = 0.0025  # the onset envelopes' step, for the lag between the songs' beats
+ALIGN_STEPS = 4  # beats after the crossfade that give the lag back where the head isn't eased
 
 
 def render_mix(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audio:
@@ -69,7 +79,7 @@ def render_mix(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audio
     continuation = np.zeros((channels, 0), dtype=np.float32)
     for x in layouts:
         before = _loudness_before(out, x.at, sr) if x.entering is not None else SILENT_LUFS
-        y = _render_part(x, plan, analysis, tracks, out, sr)
+        y = _render_part(x, plan, analysis, tracks, out, sr, continuation)
         y *= np.float32(10 ** (gains[x.part.track] / 20))
         own = (int(edges[x.part.steps.stop]) if x.leaving else total) - x.at
         if x.entering is not None:
@@ -106,6 +116,8 @@ class _Layout:
     out_edges: np.ndarray
     at: int
     head: int  # beats eased at the entry (0: none)
+    align: int  # beats of the head that may be re-timed to meet the outgoing song's beat (0: none)
+    cross: int  # samples of the crossfade at the entry (0 for a cut)
     tail_begin: int  # natural sample where the stretched tail starts (-1: none)
     tail_in: tuple[int, ...]
     tail_out: tuple[int, ...]
@@ -132,7 +144,9 @@ def _layout(plan: Plan, k: int, analysis: Analysis, edges: np.ndarray, sr: int) 
     natural = np.round(np.r_[0.0, np.cumsum(lengths[played])] * sr).astype(int)
     out_edges = edges[steps.start : steps.stop + 1] - edges[steps.start]
     n = beats.shape[0]
-    head = entering.eased_steps if entering is not None and entering.kind == "blend" else 0
+    blend = entering is not None and entering.kind == "blend"
+    head = entering.eased_steps if blend else 0
+    cross = round(entering.length * sr) if blend else 0
     tail_begin, tail_in, tail_out = -1, (), ()
     if leaving is not None and leaving.outgoing_steps and leaving.kind == "blend":
         join = round(JOIN_SECONDS * sr)
@@ -144,6 +158,12 @@ def _layout(plan: Plan, k: int, analysis: Analysis, edges: np.ndarray, sr: int) 
         continued = lengths_in[n - first + 1 :]
         lengths_out[n - first + 1 :] = _spread(round(continued.sum() * leaving.outgoing_stretch), continued)
         tail_in, tail_out = tuple(int(v) for v in lengths_in), tuple(int(v) for v in lengths_out)
+    align = 0
+    if blend and not any(analysis.tracks[t].free_time for t in (entering.from_track, entering.to_track)):
+        under = int(np.searchsorted(out_edges, cross))  # beat edges under the crossfade, with the first
+        room = int(np.searchsorted(natural, tail_begin, side="right")) - 1 if tail_begin >= 0 else n
+        align = head if head > under else min(under + ALIGN_STEPS, room)
+        align = align if align > under else 0
     return _Layout(
         part,
         entering,
@@ -153,6 +173,8 @@ def _layout(plan: Plan, k: int, analysis: Analysis, edges: np.ndarray, sr: int) 
         out_edges,
         int(edges[steps.start]),
         head,
+        align,
+        cross,
         tail_begin,
         tail_in,
         tail_out,
@@ -160,14 +182,21 @@ def _layout(plan: Plan, k: int, analysis: Analysis, edges: np.ndarray, sr: int) 
 
 
 def _render_part(
-    x: _Layout, plan: Plan, analysis: Analysis, tracks: list[Audio], out: np.ndarray, sr: int
+    x: _Layout,
+    plan: Plan,
+    analysis: Analysis,
+    tracks: list[Audio],
+    out: np.ndarray,
+    sr: int,
+    continuation: np.ndarray,
 ) -> np.ndarray:
     """Render the part into ``out`` from ``x.at``, head and tail stretched; return that view.
 
     The beats are rendered at their own tempo where the unstretched ones belong (``x.at +
     x.shift``); the tail, then the head, are read back, stretched and written over them. What the
     render puts before ``x.at`` (a head played faster than its own tempo) is the previous part's
-    place: it is kept aside and put back.
+    place: it is kept aside and put back. A blended head is stretched again if its beats are late
+    or early on the outgoing ``continuation``'s.
     """
     natural = x.natural
     lengths = analysis.beat_ends - analysis.beat_starts
@@ -195,20 +224,79 @@ def _render_part(
         out[:, begin:end] = 0.0
         out[:, begin : begin + body.shape[1]] = body
         end = begin + body.shape[1]
-    if x.head:
-        head_end = base + int(natural[x.head])
+    steps = max(x.head, x.align)
+    if steps:
+        head_end = base + int(natural[steps])
         head = out[:, base:head_end].copy()
-        body = stretch_segments(
-            head, sr, np.diff(natural[: x.head + 1]).tolist(), np.diff(x.out_edges[: x.head + 1]).tolist()
-        )
-        overlap = min(join, end - head_end, body.shape[1], head.shape[1])
-        if overlap > 0:
-            # The stretcher ends its stream a little behind its input; the head's last milliseconds
-            # (at speed 1 by then) are crossfaded into the unstretched audio that follows.
-            body[:, -overlap:] = crossfade(body[:, -overlap:], head[:, -overlap:], sr)
+        lengths_in = np.diff(natural[: steps + 1])
+        tail = min(join, end - head_end, head.shape[1])
+        body = _stretch_head(head, sr, lengths_in, x.out_edges[: steps + 1], tail) if x.head else head
+        lag = _beat_lag(continuation, body, x.cross, sr) if x.align else 0
+        if lag:
+            body = _stretch_head(head, sr, lengths_in, x.out_edges[: steps + 1] + _lag_profile(lag, x), tail)
         out[:, base : x.at] = kept
         out[:, x.at : x.at + body.shape[1]] = body
     return out[:, x.at : end]
+
+
+def _stretch_head(
+    head: np.ndarray, sr: int, lengths_in: np.ndarray, edges: np.ndarray, tail: int
+) -> np.ndarray:
+    """The head's beats stretched to ``edges``; its last ``tail`` samples crossfaded back to ``head``'s."""
+    body = stretch_segments(head, sr, lengths_in.tolist(), np.diff(edges).tolist())
+    overlap = min(tail, body.shape[1])
+    if overlap > 0:
+        # The stretcher ends its stream a little behind its input; the head's last milliseconds
+        # (at speed 1 by then) are crossfaded into the unstretched audio that follows.
+        body[:, -overlap:] = crossfade(body[:, -overlap:], head[:, -overlap:], sr)
+    return body
+
+
+def _beat_lag(continuation: np.ndarray, incoming: np.ndarray, cross: int, sr: int) -> int:
+    """Samples to delay ``incoming`` by so its onsets fall on ``continuation``'s over the crossfade.
+
+    The two onset envelopes are cross-correlated within ``ALIGN_SECONDS``, weighted as the
+    crossfade weighs them together (most in its middle, where both are heard).
+    """
+    n = min(cross, continuation.shape[1], incoming.shape[1])
+    hop = max(1, round(ALIGN_HOP_SECONDS * sr))
+    most = round(ALIGN_SECONDS * sr / hop)
+    n_fft = 2 ** round(np.log2(0.025 * sr))
+    if n < max(n_fft, 4 * most * hop):
+        return 0
+    a, b = (_onsets(y[:, :n].mean(axis=0), n_fft, hop) for y in (continuation, incoming))
+    frames = min(a.shape[0], b.shape[0])
+    a, b = a[:frames] - a[:frames].mean(), b[:frames] - b[:frames].mean()
+    a *= np.sin(np.pi * (np.arange(frames) + 0.5) / frames)
+    # incoming delayed by d frames: b[t - d] against a[t]
+    scores = [
+        float(np.dot(a[max(0, d) : frames + min(0, d)], b[max(0, -d) : frames - max(0, d)]))
+        for d in range(-most, most + 1)
+    ]
+    if not np.any(scores):
+        return 0
+    return (int(np.argmax(scores)) - most) * hop
+
+
+def _onsets(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
+    """Spectral flux: the rise in dB of each frequency bin from frame to frame, averaged.
+
+    ``beat.onset_strength`` works on the analysis' mel bands at its 23 ms frames; a lag finer than
+    those needs the output's own rate and a short hop.
+    """
+    db = power_to_db(power_spectrogram(y, n_fft=n_fft, hop_length=hop))
+    return np.maximum(0.0, np.diff(db, axis=0)).mean(axis=1)
+
+
+def _lag_profile(lag: int, x: _Layout) -> np.ndarray:
+    """How far each of the head's beat edges moves: ``lag`` from the first beat to the crossfade's
+    end, then back to 0 evenly over the head's remaining beats."""
+    steps = max(x.head, x.align)
+    hold = min(int(np.searchsorted(x.out_edges, x.cross)), steps - 1)
+    k = np.arange(steps + 1)
+    weights = np.where(k <= hold, 1.0, (steps - k) / max(steps - hold, 1))
+    weights[0] = 0.0
+    return np.round(lag * weights).astype(int)
 
 
 def _spread(total: int, weights: np.ndarray) -> np.ndarray:
