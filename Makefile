@@ -27,6 +27,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.realmusic --baseline
 	$(BIN)/python -m bench.mixes
+	$(BIN)/python -m bench.standin
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

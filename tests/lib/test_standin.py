@@ -3,53 +3,22 @@ song's own analysis: the same beats (F >= 0.98), bars, tempo and meter, and most
 
 The page folds the channels to their mean, resamples to 48 kHz (Chromium's Opus encoder works at
 48 kHz, and resampling there itself delays the signal by 1.5 ms) and encodes Opus at 32 kb/s in
-Ogg. Here the same fold and rate, and libsndfile's Opus encoder at about the same bitrate; the
-browser's own stand-in is checked against the original in tests/frontend/test_jukebox.py.
+Ogg. Here the same fold and rate, and libsndfile's Opus encoder at about the same bitrate
+(``bench.standin``, which runs the same comparison on the real set); the browser's own stand-in is
+checked against the original in tests/frontend/test_jukebox.py.
 """
 
 from __future__ import annotations
 
-import io
-
-import mir_eval
-import numpy as np
 import pytest
-import soundfile as sf
-import soxr
 
 import musicremixer
-from tests.synth import SynthSong, synthetic_song
-
-OPUS_RATE = 48_000
-OPUS_32_KBPS = 0.9  # libsndfile's compression level that gives about 32 kb/s on these songs
-
-
-def standin(song: SynthSong) -> bytes:
-    mono = song.y.mean(axis=0, dtype=np.float32)
-    if song.sr != OPUS_RATE:
-        mono = soxr.resample(mono, song.sr, OPUS_RATE).astype(np.float32)
-    buffer = io.BytesIO()
-    sf.write(buffer, mono, OPUS_RATE, format="OGG", subtype="OPUS", compression_level=OPUS_32_KBPS)
-    return buffer.getvalue()
+from bench.standin import compare, standin
+from tests.synth import synthetic_song
 
 
 def plan_of(name: str, data: bytes) -> dict:
     return musicremixer.plan_remix([musicremixer.SourceFile(name, data)], seed=1)
-
-
-def compare(original: dict, stand_in: dict) -> dict[str, float]:
-    """Beat and downbeat F (mir_eval, 70 ms; beat 0 is forced to 0 and left out), and edge overlap."""
-
-    def starts(plan: dict, downbeats: bool = False) -> np.ndarray:
-        beats = [b["start"] for b in plan["beats"] if not downbeats or b["bar_position"] == 0]
-        return np.asarray(beats[1:])
-
-    edges = [{(e["from"], e["to"]) for e in plan["edges"]} for plan in (original, stand_in)]
-    return {
-        "beat_f": mir_eval.beat.f_measure(starts(original), starts(stand_in)),
-        "downbeat_f": mir_eval.beat.f_measure(starts(original, True), starts(stand_in, True)),
-        "edge_jaccard": len(edges[0] & edges[1]) / max(1, len(edges[0] | edges[1])),
-    }
 
 
 SONGS = {
@@ -66,7 +35,7 @@ SONGS = {
 def test_standin_gets_the_songs_analysis(name):
     song = synthetic_song(**SONGS[name])
     original_bytes = song.to_bytes("wav")
-    data = standin(song)
+    data = standin(song.y, song.sr)
     kbps = len(data) * 8 / song.duration / 1000
     assert kbps < 40, kbps
     assert len(data) < len(original_bytes) / 10
