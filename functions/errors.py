@@ -31,6 +31,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "unsupported_media_type": 415,  # the body is neither JSON nor multipart/form-data
     "invalid_event": 400,  # (Lambda) the event is not an HTTP request Mangum can read
     "request_too_large": 413,  # the body is larger than the inputs it may carry
+    "request_timeout": 408,  # the body paused too long, or came too slowly (functions.inputs)
     "cors_refused": 400,  # a browser's preflight from an origin (or with a method) not allowed
     # URLs and what they return.
     "invalid_url": 400,  # not http(s), credentials in it, no host

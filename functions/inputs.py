@@ -7,6 +7,7 @@ is async and capped; fetching URLs blocks and runs in the route's worker thread 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -30,6 +31,12 @@ from functions.settings import Settings
 
 MAX_JSON_BYTES = 64 * 1024
 _MULTIPART_OVERHEAD_BYTES = 64 * 1024  # boundaries, part headers and option fields
+# A body that drips holds a connection (and, locally, a place under the connection cap) for as long
+# as its sender likes. It must keep coming: never BODY_IDLE_S without a byte, and after the first
+# BODY_GRACE_S at least MIN_BODY_BYTES_PER_S on average (50 MB in under half an hour).
+BODY_IDLE_S = 15.0
+BODY_GRACE_S = 30.0
+MIN_BODY_BYTES_PER_S = 32 * 1024
 
 
 @dataclass(frozen=True)
@@ -197,12 +204,24 @@ def _declared_length(request: Request) -> int | None:
 async def _capped(
     chunks: AsyncIterator[bytes], *, limit: int, declared: int | None, upload: bool = False
 ) -> AsyncIterator[bytes]:
-    """Pass the body through, refusing it as soon as it is (or says it will be) over ``limit`` bytes."""
+    """Pass the body through, refusing it as soon as it is (or says it will be) over ``limit`` bytes,
+    or pauses or drips (:data:`BODY_IDLE_S`, :data:`MIN_BODY_BYTES_PER_S`)."""
     if declared is not None and declared > limit:
         raise _request_too_large(limit, upload=upload)
     total = 0
-    async for chunk in chunks:
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(chunks), BODY_IDLE_S)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise _too_slow(total, loop.time() - start) from None
         total += len(chunk)
+        elapsed = loop.time() - start
+        if elapsed > BODY_GRACE_S + total / MIN_BODY_BYTES_PER_S:
+            raise _too_slow(total, elapsed)
         if total > limit:
             raise _request_too_large(limit, upload=upload)
         yield chunk
@@ -213,6 +232,16 @@ async def _read_all(chunks: AsyncIterator[bytes], *, limit: int, declared: int |
     async for chunk in _capped(chunks, limit=limit, declared=declared):
         body += chunk
     return bytes(body)
+
+
+def _too_slow(received: int, seconds: float) -> ApiError:
+    return ApiError(
+        "request_timeout",
+        f"The request body came too slowly ({received:,} bytes in {seconds:.0f} s; a body must not pause "
+        f"for {BODY_IDLE_S:g} s, and after {BODY_GRACE_S:g} s must average {MIN_BODY_BYTES_PER_S // 1024} "
+        "KB/s): send it again on a steadier connection, or put the song on a public web server and send "
+        "its URL instead.",
+    )
 
 
 def _request_too_large(limit: int, *, upload: bool = False) -> ApiError:

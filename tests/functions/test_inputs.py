@@ -5,10 +5,13 @@ The library is replaced (``fake_library``): these requests must never reach it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
+from functions import inputs
+from functions.errors import ApiError
 from tests.functions.conftest import multipart_body
 
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt "  # a WAV's first bytes: enough to pass the non-audio checks
@@ -237,3 +240,35 @@ def test_empty_form_fields_count_as_absent(client, fake_library) -> None:
     assert response.status_code == 200
     call = fake_library.calls[0]
     assert (call["duration"], call["seed"], call["jumpiness"], call["format"]) == (None, None, 0.5, "wav")
+
+
+def _drip(chunks: list[tuple[float, bytes]]):
+    async def body():
+        for pause, chunk in chunks:
+            await asyncio.sleep(pause)
+            yield chunk
+
+    return body()
+
+
+def _read(chunks: list[tuple[float, bytes]]) -> bytes:
+    return asyncio.run(inputs._read_all(_drip(chunks), limit=1 << 20, declared=None))
+
+
+def test_a_body_that_pauses_too_long_is_refused(monkeypatch) -> None:
+    monkeypatch.setattr(inputs, "BODY_IDLE_S", 0.2)
+    assert _read([(0.0, b"a"), (0.05, b"b")]) == b"ab"
+    with pytest.raises(ApiError) as caught:
+        _read([(0.0, b"a"), (0.5, b"b")])
+    assert caught.value.code == "request_timeout" and caught.value.status_code == 408
+    assert "1 bytes" in str(caught.value) and "URL instead" in str(caught.value)
+
+
+def test_a_body_that_drips_is_refused_after_its_grace(monkeypatch) -> None:
+    monkeypatch.setattr(inputs, "BODY_GRACE_S", 0.3)
+    monkeypatch.setattr(inputs, "MIN_BODY_BYTES_PER_S", 100)
+    # 10 bytes every 0.1 s: 100 B/s, kept up with, passes; 1 byte every 0.1 s falls behind.
+    assert len(_read([(0.1, b"x" * 10)] * 8)) == 80
+    with pytest.raises(ApiError) as caught:
+        _read([(0.1, b"x")] * 8)
+    assert caught.value.code == "request_timeout"

@@ -4,6 +4,7 @@
   at once (fetches have a pool of their own), and every fetch ends at its deadline.
 - Connections that never finish their headers are dropped; so is a kept-alive one that starts a
   second request and stalls; past the connection cap new requests get 503.
+- An upload whose body stalls gets a 408 that says why.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 
+from functions import inputs
 from functions.local import create_local_app
 from functions.server import MAX_CONNECTIONS, server_options
 from functions.settings import Settings
@@ -161,3 +163,26 @@ def test_past_the_connection_cap_requests_get_503(tmp_path, cap) -> None:
             sock.close()
         time.sleep(0.2)
         assert requests.get(f"{url}/api/health", timeout=5).status_code == 200
+
+
+def test_an_upload_whose_body_stalls_gets_a_408(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(inputs, "BODY_IDLE_S", 0.5)
+    (tmp_path / "index.html").write_text("<!doctype html>")
+    app = create_local_app(Settings(), frontend=tmp_path)
+    head = (
+        b"POST /api/remix HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="files"; filename="a.wav"\r\n\r\nRIFF'
+    )
+    with running(app) as (_url, port), socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(head)  # and then nothing more
+        started = time.monotonic()
+        sock.settimeout(5)
+        answer = b""
+        while b"request_timeout" not in answer:
+            chunk = sock.recv(4096)
+            assert chunk, answer
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert b"URL instead" in answer
+    assert 0.4 < time.monotonic() - started < 3
