@@ -9,7 +9,7 @@ from functions.errors import STATUS_BY_CODE, ApiError, from_library_error
 
 
 def test_every_status_is_one_the_design_names() -> None:
-    assert set(STATUS_BY_CODE.values()) <= {400, 404, 405, 406, 413, 415, 422, 500, 502, 504}
+    assert set(STATUS_BY_CODE.values()) <= {400, 404, 405, 406, 408, 413, 415, 422, 500, 502, 504}
 
 
 def test_unknown_codes_are_a_programming_error() -> None:
