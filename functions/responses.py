@@ -86,10 +86,18 @@ def _quality(params: Sequence[str]) -> float:
 
 
 def download_name(first_name: str, seed: int, fmt: str) -> str:
-    """``<first input's stem>-remix-<seed>.<ext>``, reduced to characters safe in a header."""
+    """``<name's stem>-remix-<seed>.<ext>``, reduced to characters safe in a header."""
     stem = PurePosixPath(first_name.replace("\\", "/")).stem
     safe = re.sub(r"[^A-Za-z0-9._()+-]+", "_", stem).strip("._")[:80] or "song"
     return f"{safe}-remix-{seed}.{fmt}"
+
+
+def _opening_name(plan: dict, first_name: str) -> str:
+    """The name of the song a remix opens with: a mix plays its songs in its own order."""
+    try:
+        return str(plan["tracks"][plan["order"][0]]["name"]) or first_name
+    except (KeyError, IndexError, TypeError):
+        return first_name
 
 
 def json_body_limit(max_response_bytes: int) -> int:
@@ -248,7 +256,7 @@ def build_response(
     ``mp3_kbps`` is the stereo bitrate an MP3 was asked at (``None``: the library's 128 kb/s); the
     bitrate of the stream sent (half for mono) goes in ``X-Remix-Bitrate`` and ``audio.bitrate_kbps``.
     """
-    filename = download_name(first_name, result.seed, result.format)
+    filename = download_name(_opening_name(result.plan, first_name), result.seed, result.format)
     headers = {"X-Remix-Seed": str(result.seed), "X-Remix-Duration": f"{result.duration:.3f}"}
     kbps = _sent_kbps(result, mp3_kbps)
     if kbps is not None:

@@ -307,3 +307,17 @@ def test_a_json_envelope_over_its_limit_is_a_413_even_when_the_audio_alone_fits(
     with pytest.raises(ApiError) as info:
         build_response(remix, first_name="a.mp3", as_json=True, max_response_bytes=4000)
     assert info.value.code == "response_too_large" and "as base64 in JSON" in info.value.detail
+
+
+def test_a_mix_is_named_after_the_song_it_opens_with() -> None:
+    import dataclasses
+
+    mix = result(4000)
+    plan = {**mix.plan, "tracks": [{"name": "first given.mp3"}, {"name": "opens.ogg"}], "order": [1, 0]}
+    response = build_response(
+        dataclasses.replace(mix, plan=plan),
+        first_name="first given.mp3",
+        as_json=False,
+        max_response_bytes=4000,
+    )
+    assert response.headers["content-disposition"] == 'attachment; filename="opens-remix-5.mp3"'
