@@ -45,8 +45,8 @@ import numpy as np
 import soundfile as sf
 
 from bench.judge import HOP, SR, Segment, _resample, _shape, align, mel_db
-from bench.realmusic import _json, remix_command
-from bench.run import RESULTS, _loadavg, measure
+from bench.realmusic import remix_command
+from bench.run import RESULTS, _loadavg, measure, write_report
 
 # The mixes, chosen once from our analysis' tempi of the set (bench/results realmusic tables) so
 # that both handovers occur: close tempi (a blend: within 8 % each side, i.e. about 16 % apart, or a
@@ -1253,13 +1253,8 @@ def main(argv: list[str] | None = None) -> int:
     meta["wall_s"] = time.perf_counter() - start
     report = render_markdown(meta, rows, timing, memory)
     print(report)
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    (args.results_dir / f"mixes-{stamp}.md").write_text(report)
-    (args.results_dir / f"mixes-{stamp}.json").write_text(
-        json.dumps({"meta": meta, "rows": rows, "timing": timing, "memory": memory}, indent=1, default=_json)
-    )
-    log(f"mixes: wrote {args.results_dir / f'mixes-{stamp}.md'} and .json")
+    raw = {"meta": meta, "rows": rows, "timing": timing, "memory": memory}
+    write_report(args.results_dir, "mixes", report, raw, log)
     failed = any("error" in r for r in rows)
     failed |= bool(timing and any(f["errors"] for f in timing["summary"].values()))
     failed |= bool(memory and any(m["error"] for m in memory))

@@ -34,7 +34,7 @@ import numpy as np
 import soundfile as sf
 
 from bench.judge import ground_truth_scores, judge_remix
-from bench.run import RESULTS, SHARED_BASELINE, find_ours, resolve_tools
+from bench.run import RESULTS, SHARED_BASELINE, find_ours, resolve_tools, write_report
 
 LOUD_SHARE = 0.05  # a track whose remix has more loud seams than this is listed
 TIMEOUT_S = 900.0
@@ -448,22 +448,8 @@ def main(argv: list[str] | None = None) -> int:
         meta["baseline"] = baseline_command(Path(args.baseline_dir))[1]
     report = render_markdown(meta, rows)
     print(report)
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    (args.results_dir / f"realmusic-{stamp}.md").write_text(report)
-    (args.results_dir / f"realmusic-{stamp}.json").write_text(
-        json.dumps({"meta": meta, "rows": rows}, indent=1, default=_json)
-    )
-    log(f"realmusic: wrote {args.results_dir / f'realmusic-{stamp}.md'} and .json")
+    write_report(args.results_dir, "realmusic", report, {"meta": meta, "rows": rows}, log)
     return 1 if any("error" in r for r in rows) else 0
-
-
-def _json(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(type(value))
 
 
 if __name__ == "__main__":

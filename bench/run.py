@@ -54,6 +54,27 @@ INPUT_LABELS = {"clip": "10 s clip", "30s": "30 s", "3min": "3 min", "10min": "1
 SONG, CLIP = "3min", "clip"
 SCALING = ("30s", "3min", "10min")
 
+
+def json_default(value):
+    """``json.dumps``'s ``default`` for numpy scalars and arrays in the raw figures."""
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(type(value))
+
+
+def write_report(directory: Path, name: str, report: str, raw: dict, log) -> None:
+    """Write ``<name>-<UTC timestamp>.md`` (the report) and ``.json`` (the raw figures) into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = directory / f"{name}-{dt.datetime.now(dt.UTC).strftime('%Y%m%d-%H%M%S')}"
+    stem.with_suffix(".md").write_text(report)
+    stem.with_suffix(".json").write_text(json.dumps(raw, indent=1, default=json_default))
+    log(f"{name}: wrote {stem}.md and .json")
+
+
 # Issue 2's goals.
 GOAL_COMPUTE_VS_BASELINE = 3.0  # baseline compute / ours >= this
 GOAL_COMPUTE_VS_FLOOR = 1.5  # ours compute / floor <= this

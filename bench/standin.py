@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from bench.run import RESULTS
+from bench.run import RESULTS, write_report
 
 OPUS_RATE = 48_000
 OPUS_32_KBPS = 0.9  # libsndfile's compression level that gives about 32 kb/s
@@ -168,13 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     report = render_markdown(meta, rows)
     print(report)
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    (args.results_dir / f"standin-{stamp}.md").write_text(report)
-    (args.results_dir / f"standin-{stamp}.json").write_text(
-        json.dumps({"meta": meta, "rows": rows}, indent=1)
-    )
-    log(f"standin: wrote {args.results_dir / f'standin-{stamp}.md'} and .json")
+    write_report(args.results_dir, "standin", report, {"meta": meta, "rows": rows}, log)
     return 0
 
 

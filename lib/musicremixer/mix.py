@@ -119,8 +119,8 @@ def _beat_period(starts: np.ndarray) -> float:
 
     Not the median of single beats: the tracker places beats on analysis frames, so a 139.7 BPM
     song's beats alternate 418 and 441 ms, and their median says 143.6 BPM. Two songs matched on
-    that drift 10 ms a beat apart, a flam the ear hears within a bar. Over 16 beats a frame is
-    0.3 %; the median keeps a stretched beat or a tempo change from moving it.
+    that drift 10 ms a beat apart, a flam the ear hears within a bar. Over 64 beats a frame is
+    under 0.1 %; the median keeps a stretched beat or a tempo change from moving it.
     """
     n = min(PERIOD_SPAN, starts.shape[0] - 1)
     if n < 1:
