@@ -123,6 +123,11 @@ class _Layout:
     tail_out: tuple[int, ...]
 
     @property
+    def head_steps(self) -> int:
+        """Beats of the head stretched at the entry: eased, or re-timed onto the outgoing beat."""
+        return max(self.head, self.align)
+
+    @property
     def shift(self) -> int:
         return int(self.out_edges[self.head] - self.natural[self.head])
 
@@ -224,7 +229,7 @@ def _render_part(
         out[:, begin:end] = 0.0
         out[:, begin : begin + body.shape[1]] = body
         end = begin + body.shape[1]
-    steps = max(x.head, x.align)
+    steps = x.head_steps
     if steps:
         head_end = base + int(natural[steps])
         head = out[:, base:head_end].copy()
@@ -291,7 +296,7 @@ def _onsets(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
 def _lag_profile(lag: int, x: _Layout) -> np.ndarray:
     """How far each of the head's beat edges moves: ``lag`` from the first beat to the crossfade's
     end, then back to 0 evenly over the head's remaining beats."""
-    steps = max(x.head, x.align)
+    steps = x.head_steps
     hold = min(int(np.searchsorted(x.out_edges, x.cross)), steps - 1)
     k = np.arange(steps + 1)
     weights = np.where(k <= hold, 1.0, (steps - k) / max(steps - hold, 1))
