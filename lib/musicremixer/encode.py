@@ -120,7 +120,9 @@ def encode_audio(audio: Audio, *, format: str = "wav", mp3_kbps: int = MP3_KBPS)
         raise ParameterError(f"format={format!r} is not supported: use one of {', '.join(_CODECS)}.")
     check_mp3_kbps(mp3_kbps)
     y, sr = audio.y, audio.sr
-    if not isinstance(y, np.ndarray) or y.ndim != 2 or y.shape[0] < 1 or y.shape[1] < 1:
+    # An array, or a render that reads like one in windows (render.Rendering): never read whole
+    # on the common paths below, so a long output is encoded a block at a time.
+    if getattr(y, "ndim", None) != 2 or y.shape[0] < 1 or y.shape[1] < 1:
         shape = getattr(y, "shape", None)
         raise ParameterError(
             f"Cannot encode audio of shape {shape}: pass samples shaped (channels, n) with at least "
@@ -236,15 +238,16 @@ def _write_vorbis(frames: np.ndarray, sr: int, level: float) -> bytes:
     return buffer.getvalue()
 
 
-def _clipped_blocks(y: np.ndarray, *, block: int = _CHUNK_FRAMES):
-    """(frames, channels) blocks of ``y`` clipped to [-1, 1], NaN as 0, in a fresh buffer each.
+def _clipped_blocks(y: np.ndarray, *, block: int = _CHUNK_FRAMES, start: int = 0, stop: int | None = None):
+    """(frames, channels) blocks of ``y[:, start:stop]`` clipped to [-1, 1], NaN as 0, each in a fresh buffer.
 
     Clipping into a new buffer leaves the caller's array untouched; NaN goes before anything mixes
     samples (the downmix, the resampler's filter), which would spread it. Every format is written
     in the same blocks, so the bytes never depend on anything but the samples.
     """
-    for start in range(0, y.shape[1], block):
-        part = y[:, start : start + block].T
+    stop = y.shape[1] if stop is None else min(stop, y.shape[1])
+    for at in range(start, stop, block):
+        part = y[:, at : min(at + block, stop)].T
         frames = np.empty(part.shape, dtype=np.float32)
         np.clip(part, -1.0, 1.0, out=frames)
         np.copyto(frames, 0.0, where=np.isnan(frames))  # clip already bounded the infinities
@@ -369,15 +372,16 @@ def _write(blocks, sr: int, channels: int, format: str, mp3_kbps: int = MP3_KBPS
     return buffer.getvalue()
 
 
-def _pcm16_blocks(y: np.ndarray, *, block: int = _CHUNK_FRAMES):
-    """(frames, channels) int16 blocks of ``y``, as :func:`_to_pcm16` makes them (NaN as 0).
+def _pcm16_blocks(y: np.ndarray, *, block: int = _CHUNK_FRAMES, start: int = 0, stop: int | None = None):
+    """(frames, channels) int16 blocks of ``y[:, start:stop]``, as :func:`_to_pcm16` makes them (NaN as 0).
 
     Scaled and rounded in one reused buffer, channel by channel in ``y``'s own layout, and only then
     interleaved: three times faster than clipping interleaved floats first.
     """
-    scaled = np.empty((y.shape[0], min(block, y.shape[1])), dtype=np.float32)
-    for start in range(0, y.shape[1], block):
-        part = y[:, start : start + block]
+    stop = y.shape[1] if stop is None else min(stop, y.shape[1])
+    scaled = np.empty((y.shape[0], max(0, min(block, stop - start))), dtype=np.float32)
+    for at in range(start, stop, block):
+        part = y[:, at : min(at + block, stop)]
         buffer = scaled[:, : part.shape[1]]
         np.multiply(part, np.float32(32768), out=buffer)
         np.rint(buffer, out=buffer)
@@ -469,7 +473,7 @@ def _encode_mp3_halves(y: np.ndarray, sr: int, kbps: int = MP3_KBPS) -> bytes | 
 
     def encode(part: str) -> None:
         start, stop = ranges[part]
-        streams[part], _ = _lame(_pcm16_blocks(y[:, start:stop]), sr, channels, kbps)
+        streams[part], _ = _lame(_pcm16_blocks(y, start=start, stop=stop), sr, channels, kbps)
 
     second = threading.Thread(target=encode, args=("second",))
     second.start()
@@ -725,7 +729,7 @@ def _encode_ogg_halves(y: np.ndarray, sr: int) -> bytes | None:
     streams: dict[str, bytes] = {}
 
     def encode(part: str, lo: int, hi: int) -> None:
-        streams[part] = _write(_clipped_blocks(y[:, lo:hi]), sr, channels, "ogg")
+        streams[part] = _write(_clipped_blocks(y, start=lo, stop=hi), sr, channels, "ogg")
 
     second = threading.Thread(target=encode, args=("second", start, n))
     second.start()

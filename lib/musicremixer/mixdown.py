@@ -20,20 +20,25 @@ its last one in the song (its *continuation*, which sounds under the next song's
   length with power-keeping fades whose peaks are held under the louder side
   (:func:`musicremixer.render.crossfade`); a cut fades the outgoing part over the transition's
   length before the incoming one starts on its downbeat.
+
+Only each part's first and last seconds, which all of that touches, are made ahead, part by part;
+its middle is its song's render scaled by the song's gain, made as it is read (:class:`_Mix`,
+``render_mix(..., lazy=True)``), so a mix of an hour is never whole in memory.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from musicremixer.loudness import SILENT_LUFS, loudness_lufs
-from musicremixer.render import FREE_TIME_CROSSFADE_SECONDS, conform_samples, crossfade, render_plan
+from musicremixer.render import conform_samples, crossfade, render_plan
 from musicremixer.spectrum import power_spectrogram, power_to_db
 from musicremixer.timestretch import stretch_segments
-from musicremixer.types import Analysis, Audio, Part, Plan, Transition
+from musicremixer.types import Analysis, Audio, LazySamples, Part, Plan, Transition
 
 MAX_MATCH_DB = 6.0
 MATCH_WINDOW_SECONDS = 3.0  # the loudness compared either side of a transition
@@ -46,7 +51,7 @@ ALIGN_HOP_SECONDS = 0.0025  # the onset envelopes' step, for the lag between the
 ALIGN_STEPS = 4  # beats after the crossfade that give the lag back where the head isn't eased
 
 
-def render_mix(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audio:
+def render_mix(plan: Plan, analysis: Analysis, audios: Sequence[Audio], *, lazy: bool = False) -> Audio:
     """Render a plan of one or more parts into audio at the first track's rate and channels.
 
     Parameters
@@ -55,6 +60,9 @@ def render_mix(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audio
     analysis : Analysis
     audios : sequence of Audio
         The decoded tracks, in the analysis' order.
+    lazy : bool
+        Return audio whose ``y`` renders its windows ``y[:, a:b]`` as they are read (see
+        :class:`musicremixer.render.Rendering`), so that a long output is never whole in memory.
 
     Returns
     -------
@@ -62,39 +70,72 @@ def render_mix(plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> Audio
         ``round(plan.duration * sr)`` samples.
     """
     if not plan.transitions:
-        return render_plan(plan, analysis, audios)
-    sr, channels = audios[0].sr, audios[0].channels
-    tracks = [Audio(y=conform_samples(a, sr=sr, channels=channels), sr=sr) for a in audios]
-    lengths = analysis.beat_ends - analysis.beat_starts
-    stretch = plan.stretch if plan.stretch is not None else np.ones(plan.beats.shape[0])
-    edges = np.round(np.r_[0.0, np.cumsum(lengths[plan.beats] * stretch)] * sr).astype(int)
-    total = round(plan.duration * sr)
-    gains = _song_gains(tracks, [p.track for p in plan.parts])
-    layouts = [_layout(plan, k, analysis, edges, sr) for k in range(len(plan.parts))]
-    # Every part is rendered in place in the one output buffer, so that memory holds the songs and
-    # the mix and nothing as long again: the buffer reaches as far as any part's render does.
-    pad = round(FREE_TIME_CROSSFADE_SECONDS * sr) + 1
-    size = max([total] + [max(x.at + x.shift + x.natural[-1] + pad, x.at + x.length) for x in layouts])
-    out = np.zeros((channels, size), dtype=np.float32)
-    continuation = np.zeros((channels, 0), dtype=np.float32)
-    for x in layouts:
-        before = _loudness_before(out, x.at, sr) if x.entering is not None else SILENT_LUFS
-        y = _render_part(x, plan, analysis, tracks, out, sr, continuation)
-        y *= np.float32(10 ** (gains[x.part.track] / 20))
-        own = (int(edges[x.part.steps.stop]) if x.leaving else total) - x.at
-        if x.entering is not None:
-            _match_level(y, before, x.entering, edges, sr)
-            y = _enter(y, continuation, x.entering, sr)
-        if x.leaving is not None and x.leaving.kind == "cut":
-            fade = min(own, round(x.leaving.length * sr))
-            y[:, own - fade : own] *= np.cos(np.linspace(0.0, np.pi / 2, fade, dtype=np.float32))
-        continuation = y[:, own:].copy()
-        y[:, own:] = 0.0  # the next part is rendered there, added to zeros
-    out = out[:, :total]
-    if plan.fade_out > 0:
-        n = min(total, round(plan.fade_out * sr))
-        out[:, total - n :] *= np.cos(np.linspace(0.0, np.pi / 2, n, dtype=np.float32))
-    return Audio(y=out, sr=sr)
+        return render_plan(plan, analysis, audios, lazy=lazy)
+    mix = _Mix(plan, analysis, audios)
+    return Audio(y=mix if lazy else np.asarray(mix), sr=mix.sr)
+
+
+class _Mix(LazySamples):
+    """A mix's audio: each part's start and end made at once, its long middle as it is read.
+
+    A part's head (stretched, level-matched, crossfaded with the outgoing song) and its end (the cut's
+    fade, the continuation played under the next song) need the audio around them, and are made in
+    order, part by part. Between them a part is its song's render scaled by its gain, which
+    :class:`~musicremixer.render.Rendering` makes window by window: memory holds the songs and those
+    few seconds of each part, never the whole mix (unless it is read whole).
+    """
+
+    def __init__(self, plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> None:
+        sr, channels = audios[0].sr, audios[0].channels
+        self.sr = sr
+        tracks = [Audio(y=conform_samples(a, sr=sr, channels=channels), sr=sr) for a in audios]
+        lengths = analysis.beat_ends - analysis.beat_starts
+        stretch = plan.stretch if plan.stretch is not None else np.ones(plan.beats.shape[0])
+        edges = np.round(np.r_[0.0, np.cumsum(lengths[plan.beats] * stretch)] * sr).astype(int)
+        total = round(plan.duration * sr)
+        self.shape = (channels, total)
+        gains = _song_gains(tracks, [p.track for p in plan.parts])
+        self._parts: list[_Part] = []
+        self._starts: list[int] = []
+        continuation = np.zeros((channels, 0), dtype=np.float32)
+        for k in range(len(plan.parts)):
+            x = _layout(plan, k, analysis, edges, sr)
+            own = (int(edges[x.part.steps.stop]) if x.leaving else total) - x.at
+            before = self._loudness_before(x.at) if x.entering is not None else SILENT_LUFS
+            part = _Part(
+                x, plan, analysis, tracks, sr, continuation, np.float32(10 ** (gains[x.part.track] / 20))
+            )
+            part.finish(own, before, continuation, edges)
+            continuation = part.continuation
+            self._parts.append(part)
+            self._starts.append(part.at)
+        n = min(total, round(plan.fade_out * sr)) if plan.fade_out > 0 else 0
+        self._fade = np.cos(np.linspace(0.0, np.pi / 2, n, dtype=np.float32))
+
+    def draw(self, out: np.ndarray, at: int) -> None:
+        self._draw_parts(out, at)
+        stop = min(at + out.shape[1], self.shape[1])
+        total, n = self.shape[1], self._fade.shape[0]
+        lo, hi = max(total - n, at), min(total, stop)
+        if hi > lo:
+            out[:, lo - at : hi - at] *= self._fade[lo - (total - n) : hi - (total - n)]
+
+    def _draw_parts(self, out: np.ndarray, at: int) -> None:
+        """The parts made so far, over samples ``at`` to ``at + out.shape[1]``."""
+        stop = min(at + out.shape[1], self.shape[1])
+        for part in self._parts[max(0, bisect.bisect_right(self._starts, at) - 1) :]:
+            if part.at >= stop:
+                break
+            lo, hi = max(part.at, at), min(part.at + part.own, stop)
+            if hi > lo:
+                out[:, lo - at : hi - at] = part.samples(lo - part.at, hi - part.at)
+
+    def _loudness_before(self, at: int) -> float:
+        """Loudness of the mix's last ``MATCH_WINDOW_SECONDS`` before ``at``, the level to match."""
+        begin = max(0, at - round(MATCH_WINDOW_SECONDS * self.sr))
+        window = np.zeros((self.shape[0], at - begin), dtype=np.float32)
+        self._draw_parts(window, begin)
+        return loudness_lufs(window, self.sr)
 
 
 @dataclass(frozen=True)
@@ -104,8 +145,7 @@ class _Layout:
     ``natural`` are the sample edges of the played beats (the part's, then its continuation's) at
     their own tempo; ``out_edges`` those of the part's beats in the mix, from its entry ``at``.
     The head's ``shift`` is how much longer (or shorter) its stretched beats are than its own, so
-    the unstretched beats after it sit at ``at + shift + natural``. ``length`` is the part's audio
-    with its continuation, stretched.
+    the unstretched beats after it sit at ``at + shift + natural``.
     """
 
     part: Part
@@ -130,11 +170,6 @@ class _Layout:
     @property
     def shift(self) -> int:
         return int(self.out_edges[self.head] - self.natural[self.head])
-
-    @property
-    def length(self) -> int:
-        natural = int(self.natural[-1]) if self.tail_begin < 0 else self.tail_begin + sum(self.tail_out)
-        return self.shift + natural
 
 
 def _layout(plan: Plan, k: int, analysis: Analysis, edges: np.ndarray, sr: int) -> _Layout:
@@ -186,62 +221,137 @@ def _layout(plan: Plan, k: int, analysis: Analysis, edges: np.ndarray, sr: int) 
     )
 
 
-def _render_part(
-    x: _Layout,
-    plan: Plan,
-    analysis: Analysis,
-    tracks: list[Audio],
-    out: np.ndarray,
-    sr: int,
-    continuation: np.ndarray,
-) -> np.ndarray:
-    """Render the part into ``out`` from ``x.at``, head and tail stretched; return that view.
+class _Part:
+    """One part's audio from its entry ``at``: ``samples(t0, t1)`` of it, as the mix plays them.
 
-    The beats are rendered at their own tempo where the unstretched ones belong (``x.at +
-    x.shift``); the tail, then the head, are read back, stretched and written over them. What the
-    render puts before ``x.at`` (a head played faster than its own tempo) is the previous part's
-    place: it is kept aside and put back. A blended head is stretched again if its beats are late
-    or early on the outgoing ``continuation``'s.
+    The part's song is rendered (lazily) at its own tempo where its unstretched beats belong
+    (``at + shift``); its tail, then its head, are stretched from that render and laid over it. A
+    blended head is stretched again if its beats are late or early on the outgoing
+    ``continuation``. :meth:`finish` then scales it by the song's ``gain``, matches its level,
+    joins it to the outgoing song and fades a cut: those touch only its first and last seconds,
+    which are kept as arrays (``front`` and ``back``); the rest is read from the render.
     """
-    natural = x.natural
-    lengths = analysis.beat_ends - analysis.beat_starts
-    sub = Plan(
-        beats=x.played,
-        times=np.r_[0.0, np.cumsum(lengths[x.played])[:-1]],
-        duration=float(lengths[x.played].sum()),
-        fade_out=0.0,
-        seed=plan.seed,
-        jumpiness=plan.jumpiness,
-    )
-    base = x.at + x.shift
-    kept = out[:, base : x.at].copy()
-    out[:, base : x.at] = 0.0
-    render_plan(sub, analysis, tracks, out=out[:, base:])
-    end = base + int(natural[-1])
-    join = round(JOIN_SECONDS * sr)
-    # The tail first: stretching the head changes where everything after it lies.
-    if x.tail_begin >= 0:
-        begin = base + x.tail_begin
-        body = stretch_segments(out[:, begin:end], sr, list(x.tail_in), list(x.tail_out))
-        lead = x.tail_in[0]
-        if lead:
-            body[:, :lead] = crossfade(out[:, begin : begin + lead], body[:, :lead], sr)
-        out[:, begin:end] = 0.0
-        out[:, begin : begin + body.shape[1]] = body
-        end = begin + body.shape[1]
-    steps = x.head_steps
-    if steps:
-        head_end = base + int(natural[steps])
-        head = out[:, base:head_end].copy()
-        lengths_in = np.diff(natural[: steps + 1])
-        tail = min(join, end - head_end, head.shape[1])
-        body = _stretch_head(head, sr, lengths_in, x.out_edges[: steps + 1], tail) if x.head else head
-        lag = _beat_lag(continuation, body, x.cross, sr) if x.align else 0
-        if lag:
-            body = _stretch_head(head, sr, lengths_in, x.out_edges[: steps + 1] + _lag_profile(lag, x), tail)
-        out[:, base : x.at] = kept
-        out[:, x.at : x.at + body.shape[1]] = body
-    return out[:, x.at : end]
+
+    def __init__(
+        self,
+        x: _Layout,
+        plan: Plan,
+        analysis: Analysis,
+        tracks: list[Audio],
+        sr: int,
+        continuation: np.ndarray,
+        gain: np.float32,
+    ) -> None:
+        self.x, self.sr, self.gain, self.at = x, sr, gain, x.at
+        self.channels = tracks[0].channels
+        natural = x.natural
+        lengths = analysis.beat_ends - analysis.beat_starts
+        sub = Plan(
+            beats=x.played,
+            times=np.r_[0.0, np.cumsum(lengths[x.played])[:-1]],
+            duration=float(lengths[x.played].sum()),
+            fade_out=0.0,
+            seed=plan.seed,
+            jumpiness=plan.jumpiness,
+        )
+        self._render = render_plan(sub, analysis, tracks, lazy=True).y
+        self._end = int(natural[-1])  # the render's samples the part takes (after the tail: its end)
+        self._tail_begin = self._end
+        self._tail = np.zeros((self.channels, 0), dtype=np.float32)
+        join = round(JOIN_SECONDS * sr)
+        # The tail first: stretching the head changes where everything after it lies.
+        if x.tail_begin >= 0:
+            original = self._read_render(x.tail_begin, self._end)
+            body = stretch_segments(original, sr, list(x.tail_in), list(x.tail_out))
+            lead = x.tail_in[0]
+            if lead:
+                body[:, :lead] = crossfade(original[:, :lead], body[:, :lead], sr)
+            self._tail_begin, self._tail, self._end = x.tail_begin, body, x.tail_begin + body.shape[1]
+        self._head = np.zeros((self.channels, 0), dtype=np.float32)
+        steps = x.head_steps
+        if steps:
+            head = self._read_stretched(0, int(natural[steps]))
+            lengths_in = np.diff(natural[: steps + 1])
+            tail = min(join, self._end - int(natural[steps]), head.shape[1])
+            body = _stretch_head(head, sr, lengths_in, x.out_edges[: steps + 1], tail) if x.head else head
+            lag = _beat_lag(continuation, body, x.cross, sr) if x.align else 0
+            if lag:
+                body = _stretch_head(
+                    head, sr, lengths_in, x.out_edges[: steps + 1] + _lag_profile(lag, x), tail
+                )
+            self._head = body
+        self.length = x.shift + self._end  # samples of the part with its continuation
+
+    def finish(self, own: int, before: float, continuation: np.ndarray, edges: np.ndarray) -> None:
+        """Gain, level match, entry and cut fade; ``own`` samples are the part's in the mix."""
+        x, sr = self.x, self.sr
+        self.own = own
+        end = max(self.length, own)
+        reach = [self._head.shape[1]]
+        if x.entering is not None:  # the level match, the join
+            reach += [_match_reach(x.entering, edges, sr), round(x.entering.length * sr)]
+        cut = x.leaving is not None and x.leaving.kind == "cut"
+        fade = min(own, round(x.leaving.length * sr)) if cut else 0
+        self._front_end, self._back_begin = min(end, max(reach)), own - fade
+        if self._back_begin <= self._front_end:  # a short part: all of it is made at once
+            self._front_end = self._back_begin = end
+        front = self._gained(0, self._front_end)
+        if x.entering is not None:
+            _match_level(front, before, x.entering, edges, sr, length=self.length)
+            front = _enter(front, continuation, x.entering, sr)
+        self.front = front
+        self.back = self._gained(self._back_begin, end)
+        # What follows the front: the back, or for a short part the front's own end.
+        tail, begin = (self.back, self._back_begin) if self._back_begin < end else (front, 0)
+        if fade:
+            tail[:, own - fade - begin : own - begin] *= np.cos(
+                np.linspace(0.0, np.pi / 2, fade, dtype=np.float32)
+            )
+        self.continuation = tail[:, own - begin : end - begin].copy()
+
+    def samples(self, t0: int, t1: int) -> np.ndarray:
+        """The part's samples ``t0`` to ``t1`` (within ``[0, own)``), as the mix plays them."""
+        if t1 <= self._front_end:
+            return self.front[:, t0:t1]
+        if t0 >= self._back_begin:
+            return self.back[:, t0 - self._back_begin : t1 - self._back_begin]
+        pieces = []
+        if t0 < self._front_end:
+            pieces.append(self.front[:, t0:])
+        lo, hi = max(t0, self._front_end), min(t1, self._back_begin)
+        pieces.append(self._gained(lo, hi))
+        if t1 > self._back_begin:
+            pieces.append(self.back[:, : t1 - self._back_begin])
+        return np.concatenate(pieces, axis=1) if len(pieces) > 1 else pieces[0]
+
+    def _gained(self, t0: int, t1: int) -> np.ndarray:
+        """The part's samples ``t0`` to ``t1`` before its entry and cut, scaled by the song's gain."""
+        out = np.zeros((self.channels, t1 - t0), dtype=np.float32)
+        stop = min(t1, self.length)
+        head = self._head.shape[1]
+        if t0 < head:
+            out[:, : min(head, stop) - t0] = self._head[:, t0 : min(head, stop)]
+        lo = max(t0, head)
+        if stop > lo:
+            out[:, lo - t0 : stop - t0] = self._read_stretched(lo - self.x.shift, stop - self.x.shift)
+        out *= self.gain
+        return out
+
+    def _read_stretched(self, s0: int, s1: int) -> np.ndarray:
+        """The render from ``s0`` to ``s1`` with the stretched tail laid over it, zero past its end."""
+        out = np.zeros((self.channels, s1 - s0), dtype=np.float32)
+        split = min(max(self._tail_begin, s0), s1)
+        if split > s0:
+            self._render.draw(out[:, : split - s0], s0)
+        lo, hi = max(s0, self._tail_begin), min(s1, self._end)
+        if hi > lo:
+            out[:, lo - s0 : hi - s0] = self._tail[:, lo - self._tail_begin : hi - self._tail_begin]
+        return out
+
+    def _read_render(self, s0: int, s1: int) -> np.ndarray:
+        out = np.zeros((self.channels, s1 - s0), dtype=np.float32)
+        self._render.draw(out, s0)
+        return out
 
 
 def _stretch_head(
@@ -340,25 +450,30 @@ def _song_gains(tracks: list[Audio], played: list[int]) -> dict[int, float]:
     return gains
 
 
-def _loudness_before(out: np.ndarray, at: int, sr: int) -> float:
-    """Loudness of the mix's last ``MATCH_WINDOW_SECONDS`` before ``at``, the level to match."""
-    return loudness_lufs(out[:, max(0, at - round(MATCH_WINDOW_SECONDS * sr)) : at], sr)
-
-
-def _match_level(y: np.ndarray, before: float, entering: Transition, edges, sr: int) -> None:
-    """Scale the incoming part's start to the loudness ``before`` it, easing back after."""
-    window = round(MATCH_WINDOW_SECONDS * sr)
+def _match_reach(entering: Transition, edges: np.ndarray, sr: int) -> int:
+    """Samples from an incoming part's start that its level match touches."""
     crossfade_end = round(entering.length * sr) if entering.kind == "blend" else 0
-    after = loudness_lufs(y[:, crossfade_end : crossfade_end + window], sr)
-    if before <= SILENT_LUFS or after <= SILENT_LUFS:
-        return
-    db = float(np.clip(before - after, -MAX_MATCH_DB, MAX_MATCH_DB))
     held = (
         int(edges[entering.step + entering.eased_steps] - edges[entering.step]) if entering.eased_steps else 0
     )
-    held = max(held, crossfade_end + window)
+    return max(held, crossfade_end + round(MATCH_WINDOW_SECONDS * sr)) + round(MATCH_EASE_SECONDS * sr)
+
+
+def _match_level(y: np.ndarray, before: float, entering: Transition, edges, sr: int, *, length: int) -> None:
+    """Scale the incoming part's start to the loudness ``before`` it, easing back after.
+
+    ``y`` is the part's start, of a part ``length`` samples long.
+    """
+    window = round(MATCH_WINDOW_SECONDS * sr)
+    crossfade_end = round(entering.length * sr) if entering.kind == "blend" else 0
+    after = loudness_lufs(y[:, crossfade_end : min(crossfade_end + window, length)], sr)
+    if before <= SILENT_LUFS or after <= SILENT_LUFS:
+        return
+    db = float(np.clip(before - after, -MAX_MATCH_DB, MAX_MATCH_DB))
     ease = round(MATCH_EASE_SECONDS * sr)
-    n = min(y.shape[1], held + ease)
+    reach = _match_reach(entering, edges, sr)
+    held = reach - ease
+    n = min(length, reach)
     t = np.clip((np.arange(n) - held + 0.5) / ease, 0.0, 1.0)
     curve = db * (0.5 + 0.5 * np.cos(np.pi * t))
     if db > 0:  # a boost no further than the loudest sample it lifts allows

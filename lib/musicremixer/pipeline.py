@@ -103,7 +103,8 @@ def remix(
     mp3_kbps = MP3_KBPS if mp3_kbps is None else mp3_kbps
     check_mp3_kbps(mp3_kbps)  # before the work, not after the render
     names, audios = _decode(sources, max_input_seconds, stage)
-    # Memory: three minutes of stereo are 32 MB as WAV bytes, 63 MB decoded and 63 MB rendered.
+    # Memory: three minutes of stereo are 32 MB as WAV bytes and 63 MB decoded (the render is made
+    # a block at a time as the encoder reads it).
     # Let a caller's temporary input bytes go once decoded, and the decoded tracks before encoding.
     del sources
     release_free_memory()
@@ -114,7 +115,8 @@ def remix(
     plan = work.plan_dict()
     release_free_memory()
     stage("render")
-    audio = render_mix(work.plan, work.analysis, work.audios)
+    # Lazily: the encoder reads the remix a block at a time, so an hour of it is never whole.
+    audio = render_mix(work.plan, work.analysis, work.audios, lazy=True)
     seed, duration = work.plan.seed, work.plan.duration
     del work, audios
     release_free_memory()

@@ -21,7 +21,9 @@ Every seam keeps the loudness it joins:
   crossfaded over ``FREE_TIME_CROSSFADE_SECONDS`` without the waveform search: over a second no
   single shift lines up a pad's partials, and the correlation-aware fade already keeps its power.
 
-Per-seam work touches only the crossfade windows and the few beats of a level ramp.
+Per-seam work touches only the crossfade windows and the few beats of a level ramp. So the output
+can be made a window at a time (:class:`Rendering`, ``render_plan(..., lazy=True)``): the encoder
+reads an hour of remix in blocks, and memory holds the songs and a block, not the hour.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import minimum_filter1d
 
-from musicremixer.types import Analysis, Audio, Plan
+from musicremixer.types import Analysis, Audio, LazySamples, Plan
 
 CROSSFADE_SECONDS = 0.04
 # Loop finders for ambient and game music crossfade for about a second; a pad hides a long seam.
@@ -64,7 +66,12 @@ class _Gain:
 
 
 def render_plan(
-    plan: Plan, analysis: Analysis, audios: Sequence[Audio], *, out: np.ndarray | None = None
+    plan: Plan,
+    analysis: Analysis,
+    audios: Sequence[Audio],
+    *,
+    out: np.ndarray | None = None,
+    lazy: bool = False,
 ) -> Audio:
     """Render the plan into audio at the first track's sample rate and channel count.
 
@@ -78,70 +85,156 @@ def render_plan(
     out : ndarray of float32, shape (channels, m), optional
         A buffer of zeros to render into, long enough for the plan and its last crossfade (at
         most ``FREE_TIME_CROSSFADE_SECONDS`` past it): a mix renders each part in its place.
+    lazy : bool
+        Render nothing yet: the returned audio's ``y`` is a :class:`Rendering`, whose windows
+        ``y[:, a:b]`` are rendered as they are read, so an hour of output never exists at once.
+        Not with ``out``.
 
     Returns
     -------
     Audio
         ``round(plan.duration * sr)`` samples (a view of ``out`` when given).
     """
-    sr = audios[0].sr
-    sources = [conform_samples(a, sr=sr, channels=audios[0].channels) for a in audios]
-    runs = _runs(plan, analysis, sr)
-    total = round(plan.duration * sr)
-    free = _free_time_seams(runs, analysis)
-    halves = _half_crossfades(runs, free, sr)
-    length = sum(run.length for run in runs)
-    size = max(total, length) + max(halves, default=0)
+    rendering = Rendering(plan, analysis, audios)
+    sr = rendering.sr
+    if lazy:
+        if out is not None:
+            raise ValueError("render_plan: pass out or lazy=True, not both")
+        return Audio(y=rendering, sr=sr)
+    channels, size = rendering.shape[0], rendering.extent
     if out is None:
-        out = np.zeros((sources[0].shape[0], size), dtype=np.float32)
-    elif out.shape[0] != sources[0].shape[0] or out.shape[1] < size:
-        raise ValueError(
-            f"render_plan: out has shape {out.shape}, the plan needs ({sources[0].shape[0]}, {size})"
-        )
+        out = np.zeros((channels, size), dtype=np.float32)
+    elif out.shape[0] != channels or out.shape[1] < size:
+        raise ValueError(f"render_plan: out has shape {out.shape}, the plan needs ({channels}, {size})")
     else:
         out = out[:, :size]
+    rendering.draw(out, 0)
+    return Audio(y=out[:, : rendering.shape[1]], sr=sr)
 
-    starts = _aligned_starts(runs, sources, halves, free, round(MAX_SHIFT_SECONDS * sr))
-    leads, trails = _crossfade_sides(runs, sources, starts, halves)
-    gains = [_Gain()] + [
-        _level_gain(analysis, runs[k - 1], runs[k], sources, (starts[k - 1], starts[k], leads[k]), sr)
-        for k in range(1, len(runs))
-    ]
 
-    # Crossfade k mixes run k - 1 and run k over [p - leads[k], p + trails[k - 1]) around their
-    # boundary p; between crossfades each run's body is copied.
-    position = 0
-    boundaries = []
-    for k, run in enumerate(runs):
-        rise = leads[k] + trails[k - 1] if k > 0 else 0
-        fall = leads[k + 1] + trails[k] if k + 1 < len(runs) else 0
-        body_begin = position - leads[k] + rise
-        _copy_body(
-            out,
-            body_begin,
-            sources[run.track],
-            starts[k] - leads[k] + rise,
-            run.length + leads[k] + trails[k] - rise - fall,
-            gains[k],
-            body_begin - position,
-        )
-        boundaries.append(position)
-        position += run.length
-    for k in range(1, len(runs)):
-        p, lead, trail = boundaries[k], leads[k], trails[k - 1]
-        outgoing = _stretch(
-            sources[runs[k - 1].track], starts[k - 1] + runs[k - 1].length - lead, lead + trail
-        )
-        outgoing *= _envelope(gains[k - 1], p - lead - boundaries[k - 1], lead + trail)
-        incoming = _stretch(sources[runs[k].track], starts[k] - lead, lead + trail)
-        incoming *= _envelope(gains[k], -lead, lead + trail)
-        out[:, p - lead : p + trail] = crossfade(outgoing, incoming, sr)
+@dataclass(frozen=True)
+class _Body:
+    """Samples copied from a run: ``length`` of them from source ``start`` to output ``at``.
 
-    out = out[:, :total]
-    if plan.fade_out > 0:
-        n = min(total, round(plan.fade_out * sr))
-        out[:, total - n :] *= np.cos(np.linspace(0.0, np.pi / 2, n, dtype=np.float32))
-    return Audio(y=out, sr=sr)
+    ``offset`` is where the body begins relative to its run's boundary, for the run's level ramp.
+    """
+
+    at: int
+    track: int
+    start: int
+    length: int
+    gain: _Gain
+    offset: int
+
+
+@dataclass(frozen=True)
+class _Seam:
+    """A crossfade over output ``[at, at + length)``: the outgoing run's samples from ``out_start``
+    under its gain (``out_offset`` from its boundary), the incoming run's from ``in_start``."""
+
+    at: int
+    length: int
+    out_track: int
+    out_start: int
+    out_gain: _Gain
+    out_offset: int
+    in_track: int
+    in_start: int
+    in_gain: _Gain
+    in_offset: int
+
+
+class Rendering(LazySamples):
+    """A plan's audio, rendered a window at a time as it is read (see :class:`LazySamples`).
+
+    Where the runs, seams and gains go is worked out once; each window copies the bodies it meets
+    and recomputes the crossfades it meets, so every window holds the same samples as the whole
+    render would. :meth:`draw` also renders past the plan's end, up to ``extent``: a mix reads the
+    beats it plays under the next song's entry there.
+    """
+
+    def __init__(self, plan: Plan, analysis: Analysis, audios: Sequence[Audio]) -> None:
+        sr = audios[0].sr
+        self.sr = sr
+        self._sources = [conform_samples(a, sr=sr, channels=audios[0].channels) for a in audios]
+        runs = _runs(plan, analysis, sr)
+        total = round(plan.duration * sr)
+        free = _free_time_seams(runs, analysis)
+        halves = _half_crossfades(runs, free, sr)
+        #: samples the render writes: the plan's, and any crossfade past its end
+        self.extent = max(total, sum(run.length for run in runs)) + max(halves, default=0)
+        self.shape = (self._sources[0].shape[0], total)
+        sources = self._sources
+        starts = _aligned_starts(runs, sources, halves, free, round(MAX_SHIFT_SECONDS * sr))
+        leads, trails = _crossfade_sides(runs, sources, starts, halves)
+        gains = [_Gain()] + [
+            _level_gain(analysis, runs[k - 1], runs[k], sources, (starts[k - 1], starts[k], leads[k]), sr)
+            for k in range(1, len(runs))
+        ]
+        # Crossfade k mixes run k - 1 and run k over [p - leads[k], p + trails[k - 1]) around their
+        # boundary p; between crossfades each run's body is copied.
+        self._bodies: list[_Body] = []
+        boundaries = []
+        position = 0
+        for k, run in enumerate(runs):
+            rise = leads[k] + trails[k - 1] if k > 0 else 0
+            fall = leads[k + 1] + trails[k] if k + 1 < len(runs) else 0
+            begin = position - leads[k] + rise
+            length = run.length + leads[k] + trails[k] - rise - fall
+            if length > 0:
+                self._bodies.append(
+                    _Body(begin, run.track, starts[k] - leads[k] + rise, length, gains[k], begin - position)
+                )
+            boundaries.append(position)
+            position += run.length
+        self._seams = [
+            _Seam(
+                at=boundaries[k] - leads[k],
+                length=leads[k] + trails[k - 1],
+                out_track=runs[k - 1].track,
+                out_start=starts[k - 1] + runs[k - 1].length - leads[k],
+                out_gain=gains[k - 1],
+                out_offset=boundaries[k] - leads[k] - boundaries[k - 1],
+                in_track=runs[k].track,
+                in_start=starts[k] - leads[k],
+                in_gain=gains[k],
+                in_offset=-leads[k],
+            )
+            for k in range(1, len(runs))
+        ]
+        # Bodies and seams each lie in output order without overlapping: a window finds its own by
+        # bisection on their ends.
+        self._body_ends = np.array([b.at + b.length for b in self._bodies], dtype=np.int64)
+        self._seam_ends = np.array([s.at + s.length for s in self._seams], dtype=np.int64)
+        n = min(total, round(plan.fade_out * sr)) if plan.fade_out > 0 else 0
+        self._fade = np.cos(np.linspace(0.0, np.pi / 2, n, dtype=np.float32))
+
+    def draw(self, out: np.ndarray, at: int) -> None:
+        """Render samples ``at`` to ``at + out.shape[1]`` into ``out``, a buffer of zeros."""
+        stop = at + out.shape[1]
+        for b in self._bodies[np.searchsorted(self._body_ends, at, side="right") :]:
+            if b.at >= stop:
+                break
+            lo, hi = max(b.at, at), min(b.at + b.length, stop)
+            skip = lo - b.at
+            _copy_body(out, lo - at, self._sources[b.track], b.start + skip, hi - lo, b.gain, b.offset + skip)
+        for s in self._seams[np.searchsorted(self._seam_ends, at, side="right") :]:
+            if s.at >= stop:
+                break
+            mixed = self._crossfade(s)
+            lo, hi = max(s.at, at), min(s.at + s.length, stop)
+            out[:, lo - at : hi - at] = mixed[:, lo - s.at : hi - s.at]
+        total, n = self.shape[1], self._fade.shape[0]
+        lo, hi = max(total - n, at), min(total, stop)
+        if hi > lo:
+            out[:, lo - at : hi - at] *= self._fade[lo - (total - n) : hi - (total - n)]
+
+    def _crossfade(self, s: _Seam) -> np.ndarray:
+        outgoing = _stretch(self._sources[s.out_track], s.out_start, s.length)
+        outgoing *= _envelope(s.out_gain, s.out_offset, s.length)
+        incoming = _stretch(self._sources[s.in_track], s.in_start, s.length)
+        incoming *= _envelope(s.in_gain, s.in_offset, s.length)
+        return crossfade(outgoing, incoming, self.sr)
 
 
 def _runs(plan: Plan, analysis: Analysis, sr: int) -> list[_Run]:

@@ -20,12 +20,45 @@ class SourceFile(NamedTuple):
     data: bytes
 
 
+class LazySamples:
+    """Samples that are made only as they are read: ``y[:, a:b]`` makes samples ``a`` to ``b``.
+
+    Reads like a ``(channels, n)`` float32 array for what the encoder needs: ``shape``, ``ndim``,
+    ``dtype`` and windows of every channel (``np.asarray`` makes it all). A render returns one when
+    asked to be lazy, so an hour of output is never whole in memory. Subclasses set ``shape`` and
+    implement :meth:`draw`; it must give the same samples for a window however it is read (in any
+    order, in any pieces, from several threads).
+    """
+
+    ndim = 2
+    dtype = np.dtype(np.float32)
+    shape: tuple[int, int]
+
+    def draw(self, out: np.ndarray, at: int) -> None:
+        """Add samples ``at`` to ``at + out.shape[1]`` into ``out``, a buffer of zeros."""
+        raise NotImplementedError
+
+    def __getitem__(self, key) -> np.ndarray:
+        rows, columns = key if isinstance(key, tuple) and len(key) == 2 else (None, None)
+        if rows != slice(None) or not isinstance(columns, slice) or columns.step not in (None, 1):
+            raise TypeError(f"{type(self).__name__} is read in windows of every channel: y[:, start:stop]")
+        start, stop, _ = columns.indices(self.shape[1])
+        out = np.zeros((self.shape[0], max(stop - start, 0)), dtype=np.float32)
+        self.draw(out, start)
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        y = self[:, :]
+        return y if dtype is None else y.astype(dtype, copy=False)
+
+
 @dataclass(frozen=True)
 class Audio:
     """Decoded audio.
 
-    y : np.ndarray [shape=(channels, n), dtype=float32]
-        Samples in [-1, 1], at the source's own rate and channel count.
+    y : np.ndarray [shape=(channels, n), dtype=float32] or LazySamples
+        Samples in [-1, 1], at the source's own rate and channel count. A render may return
+        :class:`LazySamples` instead, read by the encoder a block at a time.
     sr : int
         Sample rate in Hz.
     """

@@ -273,3 +273,28 @@ def test_two_songs_under_a_blend_keep_the_same_beat() -> None:
     # The stretcher's grains move each onset by a few milliseconds: the songs meet on average.
     message = f"the songs' kicks {np.round(apart * 1000, 1)} ms apart under the crossfade"
     assert abs(apart.mean()) < 0.005 and np.abs(apart).max() < 0.012, message
+
+
+def test_a_lazy_mix_reads_the_same_samples_in_any_windows(near_tempi, far_tempi) -> None:
+    # A blend and a cut: the mix read in windows (through heads, crossfades and tails, out of order)
+    # is the mix made whole, sample for sample.
+    from musicremixer.analyze import analyze_tracks
+    from musicremixer.graph import build_jump_graph
+    from musicremixer.mix import plan_mix
+    from musicremixer.mixdown import render_mix
+    from musicremixer.types import Audio
+    from tests.lib.test_render import windows_of
+
+    kinds = set()
+    for songs, _ in (near_tempi, far_tempi):
+        audios = [Audio(y=s.y, sr=SR) for s in songs]
+        analysis = analyze_tracks(audios, names=["a", "b"])
+        plan = plan_mix(
+            build_jump_graph(analysis), analysis, duration=None, seed=3, jumpiness=0.5, keep_order=True
+        )
+        kinds |= {t.kind for t in plan.transitions}
+        whole = render_mix(plan, analysis, audios).y
+        lazy = render_mix(plan, analysis, audios, lazy=True).y
+        assert lazy.shape == whole.shape
+        assert np.array_equal(windows_of(lazy, whole.shape[1], seed=5), whole)
+    assert kinds == {"blend", "cut"}

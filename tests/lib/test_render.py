@@ -285,3 +285,31 @@ def test_free_time_seams_get_a_long_smooth_crossfade() -> None:
         np.testing.assert_array_equal(
             out[:, seam - far - 100 : seam - far], hard[:, seam - far - 100 : seam - far]
         )
+
+
+def windows_of(y, n: int, seed: int) -> np.ndarray:
+    """``y[:, a:b]`` read in 40 pieces of random lengths, out of order, and put back together."""
+    cuts = np.r_[0, np.sort(np.random.default_rng(seed).integers(0, n, 39)), n]
+    order = np.random.default_rng(seed + 1).permutation(40)
+    pieces = {k: y[:, cuts[k] : cuts[k + 1]] for k in order}
+    return np.concatenate([pieces[k] for k in range(40)], axis=1)
+
+
+def test_a_lazy_render_reads_the_same_samples_in_any_windows() -> None:
+    # A remix longer than its song, with jumps, level ramps and a fade: windows of the lazy render
+    # (crossfades cut through, read out of order) are the whole render, sample for sample.
+    from musicremixer.analyze import analyze_tracks
+    from musicremixer.graph import build_jump_graph
+
+    made = synthetic_song(bpm=118, bars=16, sr=SR, channels=2, seed=3)
+    audio = Audio(y=made.y, sr=SR)
+    analysis = analyze_tracks([audio], names=["song"])
+    plan = plan_walk(build_jump_graph(analysis), analysis, duration=70.0, seed=2, jumpiness=1.0)
+    assert plan.fade_out > 0 and len(plan.beats) > 100
+    whole = render_plan(plan, analysis, [audio]).y
+    lazy = render_plan(plan, analysis, [audio], lazy=True).y
+    assert lazy.shape == whole.shape and lazy.dtype == np.float32
+    assert np.array_equal(windows_of(lazy, whole.shape[1], seed=0), whole)
+    assert np.array_equal(np.asarray(lazy), whole)
+    with pytest.raises(TypeError, match="windows"):
+        lazy[0, :10]
