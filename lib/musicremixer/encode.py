@@ -862,17 +862,16 @@ def _ogg_pages(headers: tuple[bytes, bytes, bytes], packets: list[tuple[bytes, i
     page([headers[0]], 0, 0x02)  # beginning of stream
     page([headers[1], headers[2]], 0, 0x00)  # comment and setup end their page, as the spec asks
     body: list[bytes] = []
+    segments = size = 0  # of the page being filled, counted as it fills (not summed per packet)
     for k, (packet, end) in enumerate(packets):
         body.append(packet)
-        segments = sum(len(p) // 255 + 1 for p in body)
+        segments += len(packet) // 255 + 1
+        size += len(packet)
         last = k == len(packets) - 1
-        if (
-            last
-            or sum(map(len, body)) >= _OGG_PAGE_BYTES
-            or segments + len(packets[k + 1][0]) // 255 + 1 > 255
-        ):
+        if last or size >= _OGG_PAGE_BYTES or segments + len(packets[k + 1][0]) // 255 + 1 > 255:
             page(body, end, 0x04 if last else 0x00)
             body = []
+            segments = size = 0
     return bytes(out)
 
 
