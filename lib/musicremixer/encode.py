@@ -447,8 +447,8 @@ def _lame(blocks, sr: int, channels: int, kbps: int) -> tuple[bytes, int]:
 
 _MP3_SPLIT_MIN_SECONDS = 20.0  # below this, two encoders' start-up is not worth it
 _MP3_PRE_ROLL_FRAMES = 6  # frames the second encoder runs before the join window
-_MP3_JOIN_WINDOW_FRAMES = 6  # candidate joins
-_MP3_POST_ROLL_FRAMES = 10  # frames the first encoder runs past the join window's start
+_MP3_JOIN_WINDOW_FRAMES = 40  # candidate joins: about a second, past the short blocks of a drum hit
+_MP3_POST_ROLL_FRAMES = _MP3_JOIN_WINDOW_FRAMES + 4  # frames the first encoder runs past the window's start
 
 
 def _encode_mp3(y: np.ndarray, sr: int, kbps: int = MP3_KBPS) -> bytes:
