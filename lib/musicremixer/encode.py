@@ -120,7 +120,7 @@ def encode_audio(audio: Audio, *, format: str = "wav", mp3_kbps: int = MP3_KBPS)
         raise ParameterError(f"format={format!r} is not supported: use one of {', '.join(_CODECS)}.")
     check_mp3_kbps(mp3_kbps)
     y, sr = audio.y, audio.sr
-    # An array, or a render that reads like one in windows (render.Rendering): never read whole
+    # An array, or a render that reads like one in windows (types.LazySamples): never read whole
     # on the common paths below, so a long output is encoded a block at a time.
     if getattr(y, "ndim", None) != 2 or y.shape[0] < 1 or y.shape[1] < 1:
         shape = getattr(y, "shape", None)

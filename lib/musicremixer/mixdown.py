@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from musicremixer.loudness import SILENT_LUFS, loudness_lufs
-from musicremixer.render import conform_samples, crossfade, render_plan
+from musicremixer.render import apply_curve, conform_samples, crossfade, fade_curve, render_plan
 from musicremixer.spectrum import power_spectrogram, power_to_db
 from musicremixer.timestretch import stretch_segments
 from musicremixer.types import Analysis, Audio, LazySamples, Part, Plan, Transition
@@ -61,8 +61,8 @@ def render_mix(plan: Plan, analysis: Analysis, audios: Sequence[Audio], *, lazy:
     audios : sequence of Audio
         The decoded tracks, in the analysis' order.
     lazy : bool
-        Return audio whose ``y`` renders its windows ``y[:, a:b]`` as they are read (see
-        :class:`musicremixer.render.Rendering`), so that a long output is never whole in memory.
+        Return audio whose ``y`` renders its windows ``y[:, a:b]`` as they are read (a
+        :class:`~musicremixer.types.LazySamples`), so that a long output is never whole in memory.
 
     Returns
     -------
@@ -109,16 +109,11 @@ class _Mix(LazySamples):
             continuation = part.continuation
             self._parts.append(part)
             self._starts.append(part.at)
-        n = min(total, round(plan.fade_out * sr)) if plan.fade_out > 0 else 0
-        self._fade = np.cos(np.linspace(0.0, np.pi / 2, n, dtype=np.float32))
+        self._fade = fade_curve(min(total, round(plan.fade_out * sr)) if plan.fade_out > 0 else 0)
 
     def draw(self, out: np.ndarray, at: int) -> None:
         self._draw_parts(out, at)
-        stop = min(at + out.shape[1], self.shape[1])
-        total, n = self.shape[1], self._fade.shape[0]
-        lo, hi = max(total - n, at), min(total, stop)
-        if hi > lo:
-            out[:, lo - at : hi - at] *= self._fade[lo - (total - n) : hi - (total - n)]
+        apply_curve(out, at, self._fade, self.shape[1] - self._fade.shape[0])
 
     def _draw_parts(self, out: np.ndarray, at: int) -> None:
         """The parts made so far, over samples ``at`` to ``at + out.shape[1]``."""
@@ -261,7 +256,7 @@ class _Part:
         join = round(JOIN_SECONDS * sr)
         # The tail first: stretching the head changes where everything after it lies.
         if x.tail_begin >= 0:
-            original = self._read_render(x.tail_begin, self._end)
+            original = self._read_stretched(x.tail_begin, self._end)  # no tail laid over it yet
             body = stretch_segments(original, sr, list(x.tail_in), list(x.tail_out))
             lead = x.tail_in[0]
             if lead:
@@ -303,10 +298,7 @@ class _Part:
         self.back = self._gained(self._back_begin, end)
         # What follows the front: the back, or for a short part the front's own end.
         tail, begin = (self.back, self._back_begin) if self._back_begin < end else (front, 0)
-        if fade:
-            tail[:, own - fade - begin : own - begin] *= np.cos(
-                np.linspace(0.0, np.pi / 2, fade, dtype=np.float32)
-            )
+        apply_curve(tail, begin, fade_curve(fade), own - fade)
         self.continuation = tail[:, own - begin : end - begin].copy()
 
     def samples(self, t0: int, t1: int) -> np.ndarray:
@@ -346,11 +338,6 @@ class _Part:
         lo, hi = max(s0, self._tail_begin), min(s1, self._end)
         if hi > lo:
             out[:, lo - s0 : hi - s0] = self._tail[:, lo - self._tail_begin : hi - self._tail_begin]
-        return out
-
-    def _read_render(self, s0: int, s1: int) -> np.ndarray:
-        out = np.zeros((self.channels, s1 - s0), dtype=np.float32)
-        self._render.draw(out, s0)
         return out
 
 

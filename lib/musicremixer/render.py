@@ -206,8 +206,7 @@ class Rendering(LazySamples):
         # bisection on their ends.
         self._body_ends = np.array([b.at + b.length for b in self._bodies], dtype=np.int64)
         self._seam_ends = np.array([s.at + s.length for s in self._seams], dtype=np.int64)
-        n = min(total, round(plan.fade_out * sr)) if plan.fade_out > 0 else 0
-        self._fade = np.cos(np.linspace(0.0, np.pi / 2, n, dtype=np.float32))
+        self._fade = fade_curve(min(total, round(plan.fade_out * sr)) if plan.fade_out > 0 else 0)
 
     def draw(self, out: np.ndarray, at: int) -> None:
         """Render samples ``at`` to ``at + out.shape[1]`` into ``out``, a buffer of zeros."""
@@ -224,10 +223,7 @@ class Rendering(LazySamples):
             mixed = self._crossfade(s)
             lo, hi = max(s.at, at), min(s.at + s.length, stop)
             out[:, lo - at : hi - at] = mixed[:, lo - s.at : hi - s.at]
-        total, n = self.shape[1], self._fade.shape[0]
-        lo, hi = max(total - n, at), min(total, stop)
-        if hi > lo:
-            out[:, lo - at : hi - at] *= self._fade[lo - (total - n) : hi - (total - n)]
+        apply_curve(out, at, self._fade, self.shape[1] - self._fade.shape[0])
 
     def _crossfade(self, s: _Seam) -> np.ndarray:
         outgoing = _stretch(self._sources[s.out_track], s.out_start, s.length)
@@ -235,6 +231,19 @@ class Rendering(LazySamples):
         incoming = _stretch(self._sources[s.in_track], s.in_start, s.length)
         incoming *= _envelope(s.in_gain, s.in_offset, s.length)
         return crossfade(outgoing, incoming, self.sr)
+
+
+def fade_curve(n: int) -> np.ndarray:
+    """A quarter cosine from 1 down over ``n`` samples: a fade-out's curve, and a cut's."""
+    return np.cos(np.linspace(0.0, np.pi / 2, n, dtype=np.float32))
+
+
+def apply_curve(out: np.ndarray, at: int, curve: np.ndarray, begin: int) -> None:
+    """Scale ``out``, which holds samples ``at`` on, by ``curve`` placed at sample ``begin``, where
+    the two meet: a window of a render gets its part of a fade."""
+    lo, hi = max(begin, at), min(begin + curve.shape[0], at + out.shape[1])
+    if hi > lo:
+        out[:, lo - at : hi - at] *= curve[lo - begin : hi - begin]
 
 
 def _runs(plan: Plan, analysis: Analysis, sr: int) -> list[_Run]:

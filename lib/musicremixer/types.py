@@ -35,7 +35,7 @@ class LazySamples:
     shape: tuple[int, int]
 
     def draw(self, out: np.ndarray, at: int) -> None:
-        """Add samples ``at`` to ``at + out.shape[1]`` into ``out``, a buffer of zeros."""
+        """Write samples ``at`` to ``at + out.shape[1]`` into ``out``, a buffer of zeros."""
         raise NotImplementedError
 
     def __getitem__(self, key) -> np.ndarray:
