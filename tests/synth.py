@@ -24,7 +24,9 @@ __all__ = [
     "kick_hit",
     "noise",
     "rubato_piece",
+    "shuffle_song",
     "silence",
+    "stride_piano",
     "synthetic_song",
     "wav_bytes",
 ]
@@ -255,6 +257,64 @@ def synthetic_song(
             np.multiply(stem, np.float32(level * (1.0 - 0.25 * abs(position - pan))), out=scratch)
             y[ch] += scratch
     return _song(y, sr, beat_times, bar_positions, bpm, meter)
+
+
+def shuffle_song(*, bpm: float, bars: int = 24, sr: int = 22050, seed: int = 0) -> SynthSong:
+    """A 4/4 shuffle whose swung off-beat is played louder than the beat, mono.
+
+    Kick on 1 and 3, snare on 2 and 4, a hi-hat on every beat; two thirds of the way to each next
+    beat a hi-hat half again as loud and a ghost snare, as shuffles accent the off-beat; a walking
+    bass on every beat. The spectral flux (and at some tempos the beat network) locks on the
+    off-beat.
+    """
+    _check_positive(bpm=bpm, bars=bars, sr=sr)
+    rng = np.random.default_rng(seed)
+    period = 60.0 / bpm
+    n_beats = bars * 4
+    y = np.zeros(round((n_beats * period + 1.0) * sr), dtype=np.float32)
+    beat_times = period * np.arange(n_beats)
+    positions = np.arange(n_beats) % 4
+    kick, snare, hat = (h.astype(np.float32) for h in (_kick(sr), _snare(sr, rng), _hat(sr, rng)))
+    tonic = 45 + int(rng.integers(0, 12))
+    roots = (tonic, tonic + 5, tonic + 7, tonic + 5)
+    beat_length = round(period * sr)
+    for k, (time, position) in enumerate(zip(beat_times, positions, strict=True)):
+        start, swung = round(time * sr), round((time + 2 / 3 * period) * sr)
+        _add_at(y, kick if position in (0, 2) else snare, start, 0.8 if position in (0, 2) else 0.5)
+        _add_at(y, hat, start, 0.5)
+        _add_at(y, hat, swung, 1.5)
+        _add_at(y, snare, swung, 0.6)
+        walk = roots[(k // 4) % 4] - 12 + (0, 4, 7, 9)[position]
+        _add_at(y, _bass(walk, beat_length, sr).astype(np.float32), start, 0.5)
+    return _song(y[None], sr, beat_times, positions, bpm, 4)
+
+
+def stride_piano(*, bpm: float, bars: int = 24, sr: int = 22050, seed: int = 0) -> SynthSong:
+    """Stride piano without drums, mono: a bass note on every beat, a chord as loud on every off-beat.
+
+    Every eighth note has an onset of the same strength, so the spectral flux cannot tell the beat
+    from the off-beat; only the register can (low notes on the beat). A melody note falls on a
+    random eighth of most beats. Chords follow I-IV-V7-I, one a bar.
+    """
+    _check_positive(bpm=bpm, bars=bars, sr=sr)
+    rng = np.random.default_rng(seed)
+    period = 60.0 / bpm
+    n_beats = bars * 4
+    y = np.zeros(round((n_beats * period + 1.0) * sr), dtype=np.float32)
+    beat_times = period * np.arange(n_beats)
+    tonic = 48 + int(rng.integers(0, 12))
+    progression = ((tonic, (0, 4, 7)), (tonic + 5, (0, 4, 9)), (tonic + 7, (0, 4, 7, 10)), (tonic, (0, 4, 7)))
+    half = round(period * sr / 2)
+    for k, time in enumerate(beat_times):
+        root, intervals = progression[(k // 4) % 4]
+        start = round(time * sr)
+        _add_at(y, _pluck(root - 12 + (0, 7)[k % 2], 2 * half, sr).astype(np.float32), start, 1.0)
+        for interval in intervals:
+            _add_at(y, _pluck(root + 12 + interval, half, sr).astype(np.float32), start + half, 0.45)
+        if rng.random() < 0.6:
+            note = root + 24 + int(rng.choice(intervals))
+            _add_at(y, _pluck(note, half, sr).astype(np.float32), start + half * int(rng.integers(0, 2)), 0.5)
+    return _song(y[None], sr, beat_times, np.arange(n_beats) % 4, bpm, 4)
 
 
 def rubato_piece(*, seconds: float = 40.0, sr: int = 22050, seed: int = 0, bpm: float = 84.0) -> SynthSong:

@@ -267,6 +267,10 @@ class _Part:
         if steps:
             head = self._read_stretched(0, int(natural[steps]))
             lengths_in = np.diff(natural[: steps + 1])
+            lead = _missing_lead(x.played, analysis, sr)
+            if lead:  # the song's first beat, given the silence its cut would have had before it
+                head = np.concatenate([np.zeros((self.channels, lead), dtype=head.dtype), head], axis=1)
+                lengths_in[0] += lead
             tail = min(join, self._end - int(natural[steps]), head.shape[1])
             body = _stretch_head(head, sr, lengths_in, x.out_edges[: steps + 1], tail) if x.head else head
             lag = _beat_lag(continuation, body, x.cross, sr) if x.align else 0
@@ -339,6 +343,22 @@ class _Part:
         if hi > lo:
             out[:, lo - s0 : hi - s0] = self._tail[:, lo - self._tail_begin : hi - self._tail_begin]
         return out
+
+
+def _missing_lead(played: np.ndarray, analysis: Analysis, sr: int) -> int:
+    """Samples the first played beat lacks before its attack, when it is its song's first beat.
+
+    Every beat is cut a little before its attack, except a song's first, which starts at 0 even when
+    the song starts on the attack: then it is shorter than the beat after it by that lead, and
+    stretched onto a whole beat of the outgoing song its attack lands that much early (a blend into
+    a song that starts on its downbeat: the kicks 20 ms apart, half cancelled, at the crossfade's end).
+    The shortfall against the next beat, at most ``ALIGN_SECONDS``, is what it lacks (0 after a
+    pickup, which makes the first beat longer).
+    """
+    if played.shape[0] < 2 or analysis.beat_starts[played[0]] > 0 or played[1] != played[0] + 1:
+        return 0
+    lengths = analysis.beat_ends[played[:2]] - analysis.beat_starts[played[:2]]
+    return round(float(np.clip(lengths[1] - lengths[0], 0.0, ALIGN_SECONDS)) * sr)
 
 
 def _stretch_head(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musicremixer.analyze import analyze_track, mono_for_analysis
+from musicremixer.analyze import CUT_LEAD_SECONDS, analyze_track, mono_for_analysis
 from musicremixer.beat import (
     estimate_tempo,
     onset_strength,
@@ -16,7 +16,7 @@ from musicremixer.beat import (
 from musicremixer.filters import SR
 from musicremixer.spectrum import frame_features
 from musicremixer.types import Audio
-from tests.synth import noise, synthetic_song
+from tests.synth import noise, shuffle_song, stride_piano, synthetic_song
 
 TOLERANCE = 0.07  # seconds: the usual window of beat-tracking evaluation
 
@@ -74,6 +74,25 @@ def test_a_fast_beat_heard_at_half_time_keeps_whole_bars() -> None:
     downbeats = track.beat_times[track.bar_positions == 0][1:]
     distance = np.abs(downbeats[:, None] - song.downbeat_times[None, :]).min(axis=1)
     assert np.all(distance <= TOLERANCE)
+
+
+@pytest.mark.parametrize(("bpm", "seed"), [(96, 2), (110, 0), (130, 1)])
+def test_a_stride_piano_s_off_beat_chords_do_not_take_the_beat(bpm: int, seed: int) -> None:
+    # A rendered stride piece (openmsx's "No Work Song") had its grid half a beat off for two
+    # thirds of its length: every eighth is as loud, and the spectral flux alone chose the chords.
+    song = stride_piano(bpm=bpm, seed=seed)
+    track = analyze_track(Audio(song.y, song.sr), name="song")
+    assert f_measure(track.beat_times + CUT_LEAD_SECONDS, song.beat_times) >= 0.95
+    downbeats = track.beat_times[track.bar_positions == 0] + CUT_LEAD_SECONDS
+    assert f_measure(downbeats, song.downbeat_times) >= 0.9
+
+
+@pytest.mark.parametrize(("bpm", "seed"), [(100, 2), (120, 1), (150, 0)])
+def test_an_accented_shuffle_off_beat_does_not_take_the_beat(bpm: int, seed: int) -> None:
+    # A rendered boogie (openmsx's "Boogi Marabi") was tracked on its swung off-beat (beat F 0.24).
+    song = shuffle_song(bpm=bpm, seed=seed)
+    track = analyze_track(Audio(song.y, song.sr), name="song")
+    assert f_measure(track.beat_times + CUT_LEAD_SECONDS, song.beat_times) >= 0.95
 
 
 def test_beat_cuts_sit_just_before_the_attacks() -> None:
