@@ -9,8 +9,8 @@ are equally unlike and only lag 8 (four bars) shows the repeat. On rendered scor
 got the meter right on 33 of 34 pieces, one lag on 28.
 Chords tend to change, and kicks to land, on the downbeat, so the downbeat phase is the one where
 harmonic change (weighted twice), low-frequency attacks and the beat network's downbeat activation
-(:mod:`musicremixer.beatnet`) are together strongest. On the rendered scores the activation alone
-put the bars right on 7 of 10 gridded pieces, the two spectral cues on 7, all three on 9.
+(:mod:`musicremixer.beatnet`) are together strongest. On the rendered scores of ``bench.realset``
+(10 with a beat grid) the activation alone gave a mean downbeat F of 0.72, all three cues 0.84.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from the wheel without PyTorch.
 On the rendered scores of ``bench.realset`` the averaged network's activations make the beat
 tracker's dynamic program right where the spectral flux misleads it: a shuffle whose off-beat is
 played louder than the beat, or a stride piano whose chords on the off-beat are as loud as its bass
-(beat F 0.81 to 0.93, ``bench.realmusic``).
+(beat F 0.81 to 0.94, ``bench.realmusic``).
 
 The features follow madmom's ``LogarithmicFilteredSpectrogram`` as BeatNet computes them (Hann
 frames of 64 ms, 24 bands per octave from 30 Hz to 17 kHz, ``log10(1 + x)``, the positive difference

@@ -10,9 +10,9 @@ its last one in the song (its *continuation*, which sounds under the next song's
   as far as its peaks allow). At each transition the incoming part is matched to the loudness of
   the outgoing one's last bars (at most ``MAX_MATCH_DB``), easing back over ``MATCH_EASE_SECONDS``
   after its stretched head.
-* **Align.** Under a blend the two songs' beats must coincide, and the tracked beats of each are
-  only as exact as the analysis frames (23 ms), the stretcher's grains move onsets a few
-  milliseconds more. So the incoming head is stretched once, its onsets over the crossfade are
+* **Align.** Under a blend the two songs' beats must coincide; a tracked beat without a sharp
+  attack is a few milliseconds off, and the stretcher's grains move onsets a few milliseconds
+  more. So the incoming head is stretched once, its onsets over the crossfade are
   cross-correlated with the outgoing continuation's as rendered, and it is stretched again with
   the lag found (at most ``ALIGN_SECONDS``) taken up by its first beat, where the crossfade has
   barely begun, and given back over the bars after it.

@@ -119,10 +119,11 @@ def test_environment_is_the_apps_settings():
     assert settings.allow_private_urls is False
     # Audio goes out base64-encoded inside Lambda's 6 MB response.
     assert settings.max_response_bytes * 4 / 3 + 64 * 1024 <= LAMBDA_PAYLOAD_BYTES
-    # The worst request must fit Netlify's 26 s: fetching, then ~1 s of CPU per minute of audio
-    # (measured with bench/cold_start.py), plus ~2 s of imports when cold.
-    worst_minutes = settings.max_inputs * settings.max_input_seconds / 60
-    assert settings.fetch_timeout_s + worst_minutes + 2 <= 26, (settings.fetch_timeout_s, worst_minutes)
+    # The worst request must fit Netlify's 26 s: fetching, then ~1.25 s of CPU per minute of audio
+    # (1 s measured with bench/cold_start.py, and the beat network's 0.25 s), plus ~2 s of imports
+    # when cold.
+    worst_cpu = 1.25 * settings.max_inputs * settings.max_input_seconds / 60
+    assert settings.fetch_timeout_s + worst_cpu + 2 <= 26, (settings.fetch_timeout_s, worst_cpu)
 
 
 def test_deployed_settings_reach_the_app(monkeypatch):

@@ -151,3 +151,34 @@ def test_beats_locked_on_an_accented_shuffle_off_beat_move_onto_the_beat() -> No
     straight[12:n:period] = 1.5  # straight eighths: no side is "short-long", nothing moves
     beats = track_beats(straight, bpm=60.0 * SR / (512 * period))
     np.testing.assert_array_equal(place_on_long_short(straight, beats), beats)
+
+
+def test_steadying_removes_jitter_and_keeps_a_tempo_change() -> None:
+    from musicremixer.analyze import _steady
+
+    rng = np.random.default_rng(0)
+    grid = np.r_[np.arange(20) * 0.5, 9.5 + np.arange(1, 21) * 0.4]  # 120 BPM, then 150 BPM
+    jittered = grid + rng.uniform(-0.008, 0.008, grid.shape[0])
+    steady = _steady(jittered)
+    inner = np.r_[2:17, 23:38]  # away from the ends and the change
+
+    def rms(x: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(x[inner] ** 2)))
+
+    assert rms(steady - grid) < rms(jittered - grid) / 1.8  # a mean of 5 divides the jitter by about 2.2
+    assert np.abs(steady - grid).max() <= 0.02 + 0.008  # no beat moved more than a frame, even at the change
+
+
+def test_a_sharp_attack_takes_the_beat_to_the_sample() -> None:
+    from musicremixer.analyze import _on_attacks
+
+    y = np.zeros(SR * 3, dtype=np.float32)
+    hits = np.array([0.5, 1.0, 1.5, 2.0])
+    for t in hits:
+        start = round(t * SR)
+        y[start : start + 2000] = np.sin(np.arange(2000) * 0.05) * np.exp(-np.arange(2000) / 600)
+    pad = np.sin(np.arange(SR * 3) * 0.01).astype(np.float32) * 0.05  # a swell: no attack
+    moved = _on_attacks(y + pad, hits + np.array([0.012, -0.009, 0.02, 0.0]))
+    np.testing.assert_allclose(moved, hits, atol=1.5e-3)
+    untouched = np.array([0.25, 0.75])  # between the hits: only the pad, no attack within 25 ms
+    np.testing.assert_array_equal(_on_attacks(y + pad, untouched), untouched)
