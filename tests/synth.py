@@ -267,12 +267,8 @@ def shuffle_song(*, bpm: float, bars: int = 24, sr: int = 22050, seed: int = 0) 
     bass on every beat. The spectral flux (and at some tempos the beat network) locks on the
     off-beat.
     """
-    _check_positive(bpm=bpm, bars=bars, sr=sr)
-    rng = np.random.default_rng(seed)
-    period = 60.0 / bpm
-    n_beats = bars * 4
-    y = np.zeros(round((n_beats * period + 1.0) * sr), dtype=np.float32)
-    beat_times = period * np.arange(n_beats)
+    rng, period, y, beat_times = _bars_of_four(bpm, bars, sr, seed)
+    n_beats = beat_times.shape[0]
     positions = np.arange(n_beats) % 4
     kick, snare, hat = (h.astype(np.float32) for h in (_kick(sr), _snare(sr, rng), _hat(sr, rng)))
     tonic = 45 + int(rng.integers(0, 12))
@@ -296,12 +292,8 @@ def stride_piano(*, bpm: float, bars: int = 24, sr: int = 22050, seed: int = 0) 
     from the off-beat; only the register can (low notes on the beat). A melody note falls on a
     random eighth of most beats. Chords follow I-IV-V7-I, one a bar.
     """
-    _check_positive(bpm=bpm, bars=bars, sr=sr)
-    rng = np.random.default_rng(seed)
-    period = 60.0 / bpm
-    n_beats = bars * 4
-    y = np.zeros(round((n_beats * period + 1.0) * sr), dtype=np.float32)
-    beat_times = period * np.arange(n_beats)
+    rng, period, y, beat_times = _bars_of_four(bpm, bars, sr, seed)
+    n_beats = beat_times.shape[0]
     tonic = 48 + int(rng.integers(0, 12))
     progression = ((tonic, (0, 4, 7)), (tonic + 5, (0, 4, 9)), (tonic + 7, (0, 4, 7, 10)), (tonic, (0, 4, 7)))
     half = round(period * sr / 2)
@@ -433,6 +425,16 @@ def wav_bytes(y: np.ndarray, sr: int, subtype: str = "PCM_16") -> bytes:
 
 
 # --- instruments: one hit each, computed once per song ---------------------------------------------
+
+
+def _bars_of_four(bpm: float, bars: int, sr: int, seed: int):
+    """A 4/4 piece's start: its generator, beat period, a silent mono bus a second longer than its
+    bars, and its beat times."""
+    _check_positive(bpm=bpm, bars=bars, sr=sr)
+    period = 60.0 / bpm
+    n_beats = bars * 4
+    y = np.zeros(round((n_beats * period + 1.0) * sr), dtype=np.float32)
+    return np.random.default_rng(seed), period, y, period * np.arange(n_beats)
 
 
 def _song(

@@ -11,6 +11,7 @@ from musicremixer.bar import estimate_bar_positions
 from musicremixer.beat import (
     estimate_tempo,
     onset_strength,
+    parabola_vertex,
     peak_near,
     place_on_long_short,
     pulse_clarity,
@@ -168,10 +169,7 @@ def _between_frames(activation: np.ndarray, beat_frames: np.ndarray, *, half_win
     frames = beat_frames.astype(float)
     inner = (beat_frames > 0) & (beat_frames < activation.shape[0] - 1)
     f = beat_frames[inner]
-    left, centre, right = activation[f - 1], activation[f], activation[f + 1]
-    curve = left - 2 * centre + right
-    peaked = curve < 0
-    vertex = np.where(peaked, 0.5 * (left - right) / np.where(peaked, curve, -1.0), 0.0)
+    vertex = parabola_vertex(activation[f - 1], activation[f], activation[f + 1])
     frames[inner] += np.clip(vertex, -0.5, 0.5)  # a frame that is not the peak moves at most halfway
     return _steady(frames / beatnet.FPS, half_window=half_window)
 

@@ -22,7 +22,7 @@ BAR_MULTIPLES = (1, 2, 4)  # the lags, in bars, whose similarity decides the met
 
 
 def estimate_bar_positions(
-    timbre: np.ndarray, chroma: np.ndarray, low_accent: np.ndarray, downbeat: np.ndarray
+    timbre: np.ndarray, chroma: np.ndarray, low_accent: np.ndarray, downbeat_activation: np.ndarray
 ) -> tuple[int, np.ndarray]:
     """Estimate the meter and each beat's position in its bar.
 
@@ -34,7 +34,7 @@ def estimate_bar_positions(
         Beat-synchronous chroma.
     low_accent : np.ndarray [shape=(n_beats,)]
         Strength of low-frequency attacks at each beat.
-    downbeat : np.ndarray [shape=(n_beats,)]
+    downbeat_activation : np.ndarray [shape=(n_beats,)]
         How likely each beat is a downbeat (the beat network's activation).
 
     Returns
@@ -50,7 +50,7 @@ def estimate_bar_positions(
     if n < 2 * meter:
         return meter, np.arange(n) % meter
     harmonic_change = np.r_[0.0, 1.0 - _cosine(chroma[1:], chroma[:-1])]
-    accent = 2.0 * _zscore(harmonic_change) + _zscore(low_accent) + _zscore(downbeat)
+    accent = 2.0 * _zscore(harmonic_change) + _zscore(low_accent) + _zscore(downbeat_activation)
     phase_scores = [accent[p::meter].mean() for p in range(meter)]
     downbeat = int(np.argmax(phase_scores))
     return meter, (np.arange(n) - downbeat) % meter

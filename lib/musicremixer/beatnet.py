@@ -115,6 +115,8 @@ def beat_activations(y: np.ndarray, *, sr: int = SR) -> np.ndarray:
     w = _weights()
     n_models = w["conv_w"].shape[0]
     models = [{k: v[m] for k, v in w.items()} for m in range(n_models)]
+    for model in models:  # the convolution as a matrix, made once rather than block by block
+        model["conv_matrix"] = _conv_matrix(model["conv_w"], x.shape[1])
     # Block by block, carrying each LSTM layer's state across, so a long song never holds the
     # network's inner layers whole (its gates alone would be 0.3 GB for 15 minutes).
     states = [np.zeros((2, n_models, _HIDDEN), np.float32) for _ in range(2)]
@@ -131,11 +133,14 @@ def beat_activations(y: np.ndarray, *, sr: int = SR) -> np.ndarray:
 
 
 def _front(x: np.ndarray, w: dict[str, np.ndarray]) -> np.ndarray:
-    """One model's layers before the LSTM: convolution, ReLU, max-pooling, dense."""
+    """One model's layers before the LSTM: convolution, ReLU, max-pooling, dense.
+
+    ``w`` is the model's weights with its ``conv_matrix`` (:func:`_conv_matrix`).
+    """
     n, n_bins = x.shape
     # The convolution over the frequency axis (two filters of ten taps) as one matrix product.
     n_out = n_bins - _KERNEL + 1
-    conv = np.maximum(x @ _conv_matrix(w["conv_w"], n_bins) + np.repeat(w["conv_b"], n_out), 0.0)
+    conv = np.maximum(x @ w["conv_matrix"] + np.repeat(w["conv_b"], n_out), 0.0)
     conv = conv.reshape(n, 2, n_out)
     pooled = n_out // 2
     pairs = np.maximum(conv[:, :, 0 : 2 * pooled : 2], conv[:, :, 1 : 2 * pooled : 2])
