@@ -626,8 +626,9 @@ def is_loud(m: SeamMeasures, natural: dict[str, float], replaced: SeamMeasures |
     """InfiniPlay's vetoes: a seam's jolt against what the song itself does at the boundary it replaces.
 
     ``replaced`` is the source's own join where the seam left it (the tail of the beat played into
-    the beat the jump skipped): a seam that steps up as much as the song did there (a section whose
-    bass enters on the downbeat) is heard as the song, not as a seam. The seam is loud when its
+    the beat the jump skipped), measured as far either side as the seam is: a seam that steps up
+    as much as the song did there (a section whose bass enters on the downbeat) is heard as the
+    song, not as a seam. The seam is loud when its
     level change departs from that by more than :data:`LEVEL_DB`, its kick-band change by more than
     :data:`KICK_DB`, or its peak tops the loudest of the song's own beat boundaries by
     :data:`PEAK_DB`. Without ``replaced`` (a seam too near the source's edge), the changes are held
@@ -751,7 +752,9 @@ def judge_remix(
     measured = [
         (
             join_measures(out, s.out_time, s.crossfade / 2, fb, floors),
-            join_measures(src, s.src_from, GAP_S, fb, floors),
+            # The song's own join measured as far from it as the seam's (half its crossfade): over
+            # a second-long blend a pad drifts, and its drift is the song, not a jolt.
+            join_measures(src, s.src_from, s.crossfade / 2, fb, floors),
         )
         for s in seams
     ]

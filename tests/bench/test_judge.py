@@ -151,6 +151,25 @@ def test_a_one_second_crossfade_and_a_fade_out(song):
     assert verdict.fade and not verdict.ends_on_song
 
 
+def test_a_long_blend_in_a_swelling_pad_is_held_to_the_pads_own_drift():
+    # A pad that swells by 11 dB a second, blended over a second into the same point of a later
+    # swell: the level after the blend is where the song itself would be, so the seam is not loud.
+    # Measured against the song's change over 40 ms instead of over the blend's span, it was.
+    rng = np.random.default_rng(5)
+    t = np.arange(40 * SR) / SR
+    # Chords over a held bass, changing a second away from the joins: only the swell differs.
+    chords = rng.choice([440.0, 494.0, 523.0, 587.0, 659.0, 698.0, 784.0], size=(21, 3))
+    pitch = chords[((t + 1) // 2).astype(int)]
+    pad = np.sin(2 * np.pi * np.cumsum(pitch, axis=0) / SR).sum(axis=1) / 3 + np.sin(2 * np.pi * 98.0 * t)
+    swell_db = 14.0 * np.sin(2 * np.pi * t / 8.0)
+    y = (0.1 * pad * 10 ** (swell_db / 20)).astype(np.float32)[np.newaxis]
+    out, seams = _splice(y, [(0.0, 16.0), (24.0, 34.0)], crossfade=1.0)
+    verdict = judge_remix(y, out, SR, source_beats=np.arange(0.0, 40.0, 0.5))
+    hits, spurious = _matched(np.array([s.out_time for s in verdict.seams]), seams)
+    assert (hits, spurious) == (1, 0)
+    assert verdict.n_loud == 0
+
+
 def test_clipping_at_a_seam_is_counted(song):
     y = _source(song)
     # From chord I to chord V: a jump whose seam the audio pins down.
