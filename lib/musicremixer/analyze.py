@@ -20,7 +20,8 @@ from musicremixer.beat import (
 )
 from musicremixer.errors import NotRemixableError
 from musicremixer.filters import HOP_LENGTH, N_FFT, SR
-from musicremixer.moments import MOMENTS_PER_BAR, moment_grid, sounds_like_music
+from musicremixer.moments import MOMENT_SECONDS, MOMENTS_PER_BAR, moment_grid, sounds_like_music
+from musicremixer.openings import opening_levels
 from musicremixer.spectrum import FrameFeatures, frame_features
 from musicremixer.types import Analysis, Audio, TrackAnalysis
 
@@ -37,8 +38,6 @@ FEATURE_WEIGHTS = {"chroma": 1.0, "timbre": 1.0, "loudness": 0.5}
 SLOW_BPM = 100.0  # below this a tempo may be half time: its beats are put on the kick (beat.track_slow_beats)
 BEAT_RADIUS_FRAMES = 2  # how far (network frames, 20 ms each) from a beat its downbeat activation is read
 _LOW_MEL_BANDS = slice(0, 10)  # below about 250 Hz: kick drum and bass attacks
-OPENING_FRAMES = 4  # a beat's opening, whose level a seam is judged by: about the first 120 ms
-_KICK_MEL_BANDS = slice(0, 3)  # below about 170 Hz: the kick band of InfiniPlay's seam veto
 
 
 def analyze_tracks(audios: Sequence[Audio], *, names: Sequence[str]) -> Analysis:
@@ -126,6 +125,12 @@ def analyze_track(audio: Audio, *, name: str) -> TrackAnalysis:
             sync["timbre"], sync["chroma"], sync["low_accent"], downbeat
         )
     features = np.hstack([sync["chroma"], sync["timbre"], sync["loudness"][:, None]])
+    # A seam is judged by the openings of the beats either side of it, not by their averages (a
+    # kick that fades over the beat hides a 12 dB jolt in a 5 dB difference of means).
+    if free_time:
+        levels = opening_levels(y, beat_times, gap=0.0, length=MOMENT_SECONDS)
+    else:
+        levels = opening_levels(y, beat_times)
     return TrackAnalysis(
         name=name,
         duration=audio.duration,
@@ -134,7 +139,7 @@ def analyze_track(audio: Audio, *, name: str) -> TrackAnalysis:
         beat_times=beat_times,
         bar_positions=bar_positions,
         features=features,
-        levels_db=np.column_stack([sync["onset_db"], sync["kick_db"]]),
+        levels_db=levels,
         free_time=free_time,
     )
 
@@ -289,17 +294,10 @@ def _beat_sync(frames: FrameFeatures, beat_times: np.ndarray) -> dict[str, np.nd
         return np.add.reduceat(x, starts, axis=0) / counts
 
     attack = peak_near(_low_flux(frames), np.minimum(starts + LATENCY_FRAMES, frames.n_frames - 1), radius=2)
-    # A seam is heard as the step from the tail of one beat to the opening of the next: the beat
-    # replaced and the one put in its place are compared on their openings, not their averages
-    # (a kick that fades over the beat hides a 12 dB jolt in a 5 dB difference of means).
-    opening = np.minimum(starts[:, None] + np.arange(1, 1 + OPENING_FRAMES), frames.n_frames - 1)
-    kick_power = (10 ** (frames.mel_db[:, _KICK_MEL_BANDS] / 10)).sum(axis=1)
     return {
         "chroma": mean(frames.chroma),
         "timbre": mean(frames.mfcc[:, 1:]),
         "loudness": 20 * np.log10(mean(frames.rms[:, None])[:, 0] + 1e-6),
-        "onset_db": 10 * np.log10((frames.rms[opening] ** 2).mean(axis=1) + 1e-12),
-        "kick_db": 10 * np.log10(kick_power[opening].mean(axis=1) + 1e-10),
         "low_accent": attack,
     }
 

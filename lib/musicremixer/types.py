@@ -87,10 +87,11 @@ class TrackAnalysis:
     features : np.ndarray [shape=(n_beats, n_features)]
         Beat-synchronous chroma, MFCC and loudness, before standardization.
     levels_db : np.ndarray [shape=(n_beats, 2)]
-        The level of each beat's opening (about its first 120 ms) in dB: column 0 broadband RMS
-        (dBFS), column 1 the kick band (below about 170 Hz, on the analysis' mel scale: only
-        differences between beats mean anything). What the seams are judged by (InfiniPlay's
-        vetoes: level within 4 dB, kick within 6 dB).
+        The level of each beat's opening (100 ms from 20 ms after its cut; a free-time moment's
+        whole half second) in dB, ``openings.opening_levels``: column 0 broadband mean square
+        (dBFS), column 1 the Hann-weighted power below 150 Hz (only differences between beats
+        mean anything). What the seams are judged by (InfiniPlay's vetoes: level within 4 dB, kick
+        within 6 dB).
     free_time : bool
         True when the track has no steady pulse: its "beats" are then equal moments of about half a
         second, and seams get long crossfades instead of cuts before an attack.
