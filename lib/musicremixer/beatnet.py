@@ -166,23 +166,23 @@ def _lstm(
     ``state`` (2, models, hidden) holds the output and the cell before the first frame, and is
     left holding them after the last. The gates are stored in the order input, forget, output, cell,
     the first three scaled by 1/2, so one ``tanh`` gives all four: sigmoid(z) = (1 + tanh(z / 2)) / 2.
-    The models step together: each frame costs one product per model and a few array operations
-    for all of them.
+    The models step together: each frame costs one batched product and a few array operations for
+    all of them.
     """
     models, n, _ = x.shape
     gates_in = np.empty((n, models, 4 * _HIDDEN), np.float32)
     for m in range(models):
         gates_in[:, m] = x[m] @ w_in[m] + bias[m]
     c = state[1]
-    z = np.empty((models, 4 * _HIDDEN), np.float32)
+    rows = np.empty((models, 1, 4 * _HIDDEN), np.float32)  # each model's gates as a one-row matrix
+    z = rows[:, 0]
     gated = np.empty((models, _HIDDEN), np.float32)
-    out = np.empty((n + 1, models, _HIDDEN), np.float32)
-    out[0] = state[0]
+    out = np.empty((n + 1, models, 1, _HIDDEN), np.float32)
+    out[0, :, 0] = state[0]
     sig, cell = z[:, : 3 * _HIDDEN], z[:, 3 * _HIDDEN :]
     i, f, o = sig[:, :_HIDDEN], sig[:, _HIDDEN : 2 * _HIDDEN], sig[:, 2 * _HIDDEN :]
     for t in range(n):
-        for m in range(models):
-            np.dot(out[t, m], w_rec[m], out=z[m])
+        np.matmul(out[t], w_rec, out=rows)  # every model's product in one call
         z += gates_in[t]
         np.tanh(z, out=z)
         sig *= 0.5
@@ -191,9 +191,9 @@ def _lstm(
         np.multiply(i, cell, out=gated)
         c += gated
         np.tanh(c, out=gated)
-        np.multiply(o, gated, out=out[t + 1])
-    state[0] = out[n]
-    return out[1:].transpose(1, 0, 2)
+        np.multiply(o, gated, out=out[t + 1, :, 0])
+    state[0] = out[n, :, 0]
+    return out[1:, :, 0].transpose(1, 0, 2)
 
 
 @lru_cache(maxsize=1)
