@@ -179,6 +179,7 @@ def track_slow_beats(
     bpm: float,
     sr: int = SR,
     hop_length: int = HOP_LENGTH,
+    tightness: float = 100.0,
     fractional: bool = False,
 ) -> np.ndarray:
     """Beat frames of a slow or half-time tempo, on the kick rather than the backbeat.
@@ -199,9 +200,10 @@ def track_slow_beats(
     -------
     beat_frames : np.ndarray [shape=(n_beats,), dtype=int]
     """
-    double = track_beats(onset_envelope, bpm=2 * bpm, sr=sr, hop_length=hop_length, fractional=fractional)
+    options = {"sr": sr, "hop_length": hop_length, "tightness": tightness, "fractional": fractional}
+    double = track_beats(onset_envelope, bpm=2 * bpm, **options)
     if double.shape[0] < 4:
-        return track_beats(onset_envelope, bpm=bpm, sr=sr, hop_length=hop_length, fractional=fractional)
+        return track_beats(onset_envelope, bpm=bpm, **options)
     accents = peak_near(low_envelope, double)
     return double[0::2] if accents[0::2].mean() >= accents[1::2].mean() else double[1::2]
 

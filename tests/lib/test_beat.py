@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musicremixer.analyze import CUT_LEAD_SECONDS, analyze_track, mono_for_analysis
+from musicremixer.analyze import CUT_LEAD_SECONDS, DP_TIGHTNESS, analyze_track, mono_for_analysis
 from musicremixer.beat import (
     estimate_tempo,
     onset_strength,
@@ -182,3 +182,22 @@ def test_a_sharp_attack_takes_the_beat_to_the_sample() -> None:
     np.testing.assert_allclose(moved, hits, atol=1.5e-3)
     untouched = np.array([0.25, 0.75])  # between the hits: only the pad, no attack within 25 ms
     np.testing.assert_array_equal(_on_attacks(y + pad, untouched), untouched)
+
+
+def test_the_analysis_tightness_keeps_the_grid_through_a_stronger_swung_off_beat():
+    # A boogie's 20 s where the network heard the swung off-beat (a third of a beat early) above
+    # the beat: librosa's tightness let the grid slip onto it; the analysis' holds the beat.
+    period, n = 20, 1500
+    beats = np.arange(10, n - 10, period)
+    activation = np.zeros(n, np.float32)
+    activation[beats] = 1.0
+    section = (beats > 500) & (beats < 1000)
+    activation[beats[section]] = 0.5
+    activation[beats[section] - 7] = 0.7
+
+    def kept(tightness: float) -> float:
+        found = track_beats(activation, bpm=150.0, hop_length=441, tightness=tightness, fractional=True)
+        return float(np.isin(beats[section], found).mean())
+
+    assert kept(100.0) == 0.0
+    assert kept(DP_TIGHTNESS) == 1.0
