@@ -55,7 +55,8 @@ def opening_levels(
     n = max(1, round(length * sr))
     first = np.round((np.asarray(starts, dtype=float) + gap) * sr).astype(int).clip(0, len(y))
     y = np.asarray(y, dtype=np.float32)
-    whole = np.lib.stride_tricks.sliding_window_view(np.pad(y, (0, max(0, n - len(y)))), n)  # no copy
+    # Every stretch inside the song, without a copy; the few past its end are padded one by one.
+    whole = np.lib.stride_tricks.sliding_window_view(y, n) if len(y) >= n else np.zeros((0, n), np.float32)
     window = np.hanning(n).astype(np.float32)
     kick_bins = np.fft.rfftfreq(n, 1 / sr) < KICK_HZ
     powers = np.empty((len(first), 2))
